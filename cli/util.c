@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Messages, exit codes, progress bar and number formatting for the lathe command. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+const char *lathe_prog = "lathe";
+
+void cli_error(const char *what, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", lathe_prog);
+    if (what)
+        fprintf(stderr, "%s: ", what);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_exit_for_status(lathe_status st)
+{
+    switch (st) {
+    case LATHE_OK: return LATHE_EXIT_OK;
+    case LATHE_ERR_OPEN: case LATHE_ERR_FORMAT: case LATHE_ERR_TRUNCATED: case LATHE_ERR_EMPTY:
+    case LATHE_ERR_UNSUPPORTED: case LATHE_ERR_READ:
+        return LATHE_EXIT_INPUT;
+    case LATHE_ERR_NON_FINITE: return LATHE_EXIT_AUDIO;
+    case LATHE_ERR_WRITE: return LATHE_EXIT_OUTPUT;
+    case LATHE_ERR_INVALID_ARGUMENT: return LATHE_EXIT_USAGE;
+    default: return LATHE_EXIT_INTERNAL;
+    }
+}
+
+void cli_progress_begin(cli_progress *p, const char *label)
+{
+    p->enabled = isatty(STDERR_FILENO);
+    p->label = label;
+    p->last_permille = -1;
+}
+
+int cli_progress_cb(void *user, double fraction)
+{
+    cli_progress *p = user;
+    if (!p->enabled)
+        return 0;
+    int permille = (int)(fraction * 1000.0);
+    if (permille == p->last_permille)
+        return 0;
+    p->last_permille = permille;
+    int width = 30, fill = (int)(fraction * width + 0.5);
+    char bar[64];
+    for (int i = 0; i < width; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[width] = 0;
+    fprintf(stderr, "\r%-24.24s [%s] %5.1f%%", p->label, bar, fraction * 100.0);
+    fflush(stderr);
+    return 0;
+}
+
+void cli_progress_end(cli_progress *p)
+{
+    if (p->enabled && p->last_permille >= 0) {
+        fprintf(stderr, "\r%*s\r", 70, "");
+        fflush(stderr);
+    }
+}
+
+int cli_parse_double(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+const char *cli_fmt(char *buf, size_t len, double v, int decimals)
+{
+    if (isnan(v))
+        snprintf(buf, len, "n/a");
+    else if (isinf(v))
+        snprintf(buf, len, v < 0 ? "-inf" : "+inf");
+    else
+        snprintf(buf, len, "%.*f", decimals, v);
+    return buf;
+}

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* liblathe: audio mastering library. Include this one header for the whole API. */
+#ifndef LATHE_H
+#define LATHE_H
+
+#include <lathe/version.h>
+#include "status.h"
+#include "io.h"
+#include "analysis.h"
+
+#endif

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Biquad sections: coefficients designed in double, state in double. */
+#ifndef LATHE_DSP_BIQUAD_H
+#define LATHE_DSP_BIQUAD_H
+
+#include <stddef.h>
+
+/* y[n] = b0 x[n] + b1 x[n-1] + b2 x[n-2] - a1 y[n-1] - a2 y[n-2]  (a0 normalised to 1) */
+typedef struct lathe_biquad_coefs {
+    double b0, b1, b2, a1, a2;
+} lathe_biquad_coefs;
+
+/* Transposed direct form II state. */
+typedef struct lathe_biquad_state {
+    double s1, s2;
+} lathe_biquad_state;
+
+/* The two K-weighting stages of ITU-R BS.1770-4 for any sample rate, derived from
+ * their analogue prototypes by the bilinear transform: a high shelf (+4 dB above
+ * ~1.7 kHz, "pre-filter") and the RLB high-pass (~38 Hz). At 48 kHz they reproduce
+ * the coefficients of BS.1770-4 Tables 1 and 2 to 1e-8. */
+void lathe_kweight_design(double rate_hz, lathe_biquad_coefs *shelf, lathe_biquad_coefs *highpass);
+
+/* Magnitude of H(e^{jw}) at FREQ_HZ. */
+double lathe_biquad_magnitude(const lathe_biquad_coefs *c, double freq_hz, double rate_hz);
+
+/* Filters N samples of IN through the cascade A then B into OUT (double), in place
+ * safe for separate arrays only. Flushes denormal and non-finite state. */
+void lathe_biquad2_run(const lathe_biquad_coefs *a, lathe_biquad_state *sa,
+                       const lathe_biquad_coefs *b, lathe_biquad_state *sb,
+                       const float *in, double *out, size_t n);
+
+#endif

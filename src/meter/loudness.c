@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Streaming loudness meter (ITU-R BS.1770-4, EBU R128, EBU Tech 3341/3342).
+ *
+ * The signal is K-weighted per channel (two biquads, double state) and its weighted
+ * mean square is accumulated in 100 ms sub-blocks. A ring of the last 30 sub-blocks
+ * gives the momentary (4 sub-blocks = 400 ms) and short-term (30 = 3 s) energies at
+ * every 100 ms step, i.e. gating blocks overlap by 75 % as BS.1770-4 requires.
+ *
+ * Constant memory: instead of a list of every block (which grows with the file), the
+ * gated measurements use histograms of 0.01 LU bins that keep, per bin, the count and
+ * the exact sum of the block energies. Sums above a gate are therefore exact; only
+ * blocks in the one bin that straddles the relative gate (within 0.01 LU of it) are
+ * classified by the bin's mean, and percentiles for LRA are resolved to 0.01 LU.
+ *
+ * Glossary of state:
+ *   sub_len      frames per 100 ms sub-block, (rate + 5) / 10 as in libebur128
+ *   sub_pos      frames accumulated into the current sub-block
+ *   acc          weighted K-energy sum of the current sub-block (sum over samples)
+ *   ring[]       the last RING sub-block sums; ring_head is the next slot to write
+ *   subs_done    completed sub-blocks */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dsp/biquad.h"
+#include "meter/loudness.h"
+
+#define RING 30                 /* sub-blocks in a short-term window */
+#define MOMENTARY_SUBS 4
+#define HIST_MIN_LUFS (-70.0)   /* absolute gate, BS.1770-4 */
+#define HIST_MAX_LUFS (30.0)
+#define HIST_STEP_LU 0.01
+#define HIST_BINS 10000         /* (HIST_MAX - HIST_MIN) / HIST_STEP */
+#define CHUNK 1024              /* frames K-weighted at a time (scratch size) */
+
+typedef struct histogram {
+    double sum[HIST_BINS];      /* sum of block energies in the bin */
+    uint64_t count[HIST_BINS];
+    double above_max_sum;       /* blocks louder than HIST_MAX (kept exactly) */
+    uint64_t above_max_count;
+} histogram;
+
+struct lathe_loudness_meter {
+    int rate, channels, mono_fold, keep_series;
+    double weight[8];
+    lathe_biquad_coefs shelf, hp;
+    lathe_biquad_state st_shelf[8], st_hp[8];
+    double *kbuf[8];            /* CHUNK K-weighted samples per channel */
+
+    size_t sub_len, sub_pos;
+    double acc, acc_mono;
+    double ring[RING], ring_mono[MOMENTARY_SUBS];
+    unsigned ring_head, ring_mono_head;
+    uint64_t subs_done;
+
+    double max_momentary, max_short_term;  /* energies */
+    histogram *gate_blocks;     /* 400 ms blocks for the integrated loudness */
+    histogram *gate_mono;       /* the same for the mono fold */
+    histogram *st_blocks;       /* 3 s blocks for LRA */
+
+    size_t series_cap, series_count;
+    float *momentary, *short_term;
+};
+
+double lathe_energy_to_lufs(double energy)
+{
+    return energy > 0.0 ? -0.691 + 10.0 * log10(energy) : -HUGE_VAL;
+}
+
+static void hist_add(histogram *h, double energy)
+{
+    double l = lathe_energy_to_lufs(energy);
+    if (!(l > HIST_MIN_LUFS))   /* absolute gate: l_j > -70 LUFS */
+        return;
+    if (l >= HIST_MAX_LUFS) {
+        h->above_max_sum += energy;
+        h->above_max_count++;
+        return;
+    }
+    long bin = (long)((l - HIST_MIN_LUFS) / HIST_STEP_LU);
+    if (bin < 0)
+        bin = 0;
+    if (bin >= HIST_BINS)
+        bin = HIST_BINS - 1;
+    h->sum[bin] += energy;
+    h->count[bin]++;
+}
+
+static double bin_low(long bin)
+{
+    return HIST_MIN_LUFS + (double)bin * HIST_STEP_LU;
+}
+
+/* Index of the bin holding loudness L, and whether the bin as a whole counts as
+ * above L: bins entirely above do; the straddling bin does if its mean is above. */
+static int bin_passes(const histogram *h, long bin, double gate)
+{
+    if (bin_low(bin) >= gate)
+        return 1;
+    if (bin_low(bin) + HIST_STEP_LU <= gate || h->count[bin] == 0)
+        return 0;
+    return lathe_energy_to_lufs(h->sum[bin] / (double)h->count[bin]) > gate;
+}
+
+/* Mean energy of blocks passing the absolute gate, then of those above the
+ * relative gate (mean - REL_LU); returns the gated mean energy, 0 if none. */
+static double hist_gated_mean(const histogram *h, double rel_lu, double *rel_gate_out)
+{
+    double sum = h->above_max_sum;
+    uint64_t n = h->above_max_count;
+    for (long b = 0; b < HIST_BINS; b++) {
+        sum += h->sum[b];
+        n += h->count[b];
+    }
+    if (n == 0) {
+        if (rel_gate_out)
+            *rel_gate_out = -HUGE_VAL;
+        return 0.0;
+    }
+    double gate = lathe_energy_to_lufs(sum / (double)n) + rel_lu;
+    if (rel_gate_out)
+        *rel_gate_out = gate;
+    sum = h->above_max_sum;
+    n = h->above_max_count;
+    for (long b = 0; b < HIST_BINS; b++) {
+        if (h->count[b] && bin_passes(h, b, gate)) {
+            sum += h->sum[b];
+            n += h->count[b];
+        }
+    }
+    return n ? sum / (double)n : 0.0;
+}
+
+/* EBU Tech 3342: LRA = L95 - L10 of the short-term loudness values that pass the
+ * absolute gate (-70 LUFS) and the relative gate (their mean - 20 LU). */
+static double hist_lra(const histogram *h)
+{
+    double gate;
+    uint64_t n = 0, target_lo, target_hi, cum = 0;
+    double lo = NAN, hi = NAN;
+
+    hist_gated_mean(h, -20.0, &gate);
+    if (!isfinite(gate))
+        return 0.0;
+    for (long b = 0; b < HIST_BINS; b++)
+        if (h->count[b] && bin_passes(h, b, gate))
+            n += h->count[b];
+    n += h->above_max_count;
+    if (n < 2)
+        return 0.0;
+    /* Percentile p of n sorted values: the value at index floor((n - 1) * p). */
+    target_lo = (uint64_t)((double)(n - 1) * 0.10);
+    target_hi = (uint64_t)((double)(n - 1) * 0.95);
+    for (long b = 0; b < HIST_BINS; b++) {
+        if (!h->count[b] || !bin_passes(h, b, gate))
+            continue;
+        double mid = bin_low(b) + HIST_STEP_LU / 2.0;
+        if (isnan(lo) && cum + h->count[b] > target_lo)
+            lo = mid;
+        if (isnan(hi) && cum + h->count[b] > target_hi)
+            hi = mid;
+        cum += h->count[b];
+    }
+    if (isnan(hi))
+        hi = HIST_MAX_LUFS;
+    if (isnan(lo))
+        lo = HIST_MAX_LUFS;
+    return hi - lo;
+}
+
+lathe_status lathe_loudness_create(const lathe_loudness_config *cfg, lathe_loudness_meter **out)
+{
+    lathe_loudness_meter *m;
+
+    *out = NULL;
+    if (!cfg || cfg->channels < 1 || cfg->channels > 8 || cfg->rate_hz <= 0)
+        return LATHE_ERR_INVALID_ARGUMENT;
+    m = calloc(1, sizeof *m);
+    if (!m)
+        return LATHE_ERR_NO_MEMORY;
+    m->rate = cfg->rate_hz;
+    m->channels = cfg->channels;
+    m->mono_fold = cfg->mono_fold && cfg->channels == 2;
+    m->keep_series = cfg->keep_series;
+    for (int c = 0; c < cfg->channels; c++) {
+        m->weight[c] = cfg->weights ? cfg->weights[c] : 1.0;
+        m->kbuf[c] = malloc(sizeof(double) * CHUNK);
+        if (!m->kbuf[c])
+            goto nomem;
+    }
+    lathe_kweight_design(m->rate, &m->shelf, &m->hp);
+    m->sub_len = (size_t)((m->rate + 5) / 10);
+    m->max_momentary = m->max_short_term = -1.0;
+    m->gate_blocks = calloc(1, sizeof(histogram));
+    m->st_blocks = calloc(1, sizeof(histogram));
+    if (!m->gate_blocks || !m->st_blocks)
+        goto nomem;
+    if (m->mono_fold && !(m->gate_mono = calloc(1, sizeof(histogram))))
+        goto nomem;
+    if (m->keep_series) {
+        m->series_cap = cfg->expected_frames > 0
+                            ? (size_t)(cfg->expected_frames / (int64_t)m->sub_len) + 16
+                            : 1024;
+        m->momentary = malloc(sizeof(float) * m->series_cap);
+        m->short_term = malloc(sizeof(float) * m->series_cap);
+        if (!m->momentary || !m->short_term)
+            goto nomem;
+    }
+    *out = m;
+    return LATHE_OK;
+nomem:
+    lathe_loudness_destroy(m);
+    return LATHE_ERR_NO_MEMORY;
+}
+
+static void series_push(lathe_loudness_meter *m, double mom, double st)
+{
+    if (m->series_count == m->series_cap) {
+        /* Only when the header under-declared the length: grow geometrically. */
+        size_t cap = m->series_cap * 2;
+        float *a = realloc(m->momentary, sizeof(float) * cap);
+        if (!a)
+            return;
+        m->momentary = a;
+        float *b = realloc(m->short_term, sizeof(float) * cap);
+        if (!b)
+            return;
+        m->short_term = b;
+        m->series_cap = cap;
+    }
+    m->momentary[m->series_count] = (float)mom;
+    m->short_term[m->series_count] = (float)st;
+    m->series_count++;
+}
+
+/* A 100 ms sub-block is complete: update the windows, gates, maxima and series. */
+static void end_sub_block(lathe_loudness_meter *m)
+{
+    const double inv = 1.0 / (double)m->sub_len;
+    double mom = NAN, st = NAN;
+
+    m->ring[m->ring_head] = m->acc;
+    m->ring_head = (m->ring_head + 1) % RING;
+    if (m->mono_fold) {
+        m->ring_mono[m->ring_mono_head] = m->acc_mono;
+        m->ring_mono_head = (m->ring_mono_head + 1) % MOMENTARY_SUBS;
+    }
+    m->acc = m->acc_mono = 0.0;
+    m->subs_done++;
+
+    if (m->subs_done >= MOMENTARY_SUBS) {
+        double e = 0.0;
+        for (unsigned k = 1; k <= MOMENTARY_SUBS; k++)
+            e += m->ring[(m->ring_head + RING - k) % RING];
+        e *= inv / MOMENTARY_SUBS;
+        hist_add(m->gate_blocks, e);
+        if (e > m->max_momentary)
+            m->max_momentary = e;
+        mom = lathe_energy_to_lufs(e);
+        if (m->mono_fold) {
+            double em = 0.0;
+            for (unsigned k = 0; k < MOMENTARY_SUBS; k++)
+                em += m->ring_mono[k];
+            hist_add(m->gate_mono, em * inv / MOMENTARY_SUBS);
+        }
+    }
+    if (m->subs_done >= RING) {
+        double e = 0.0;
+        for (unsigned k = 0; k < RING; k++)
+            e += m->ring[k];
+        e *= inv / RING;
+        hist_add(m->st_blocks, e);
+        if (e > m->max_short_term)
+            m->max_short_term = e;
+        st = lathe_energy_to_lufs(e);
+    }
+    if (m->keep_series)
+        series_push(m, mom, st);
+}
+
+lathe_status lathe_loudness_process(lathe_loudness_meter *m, const float *const *ch, size_t frames)
+{
+    size_t off = 0;
+    while (off < frames) {
+        size_t n = frames - off;
+        if (n > CHUNK)
+            n = CHUNK;
+        for (int c = 0; c < m->channels; c++)
+            lathe_biquad2_run(&m->shelf, &m->st_shelf[c], &m->hp, &m->st_hp[c], ch[c] + off,
+                              m->kbuf[c], n);
+        /* Walk the chunk in runs that stay inside one sub-block. */
+        size_t i = 0;
+        while (i < n) {
+            size_t run = m->sub_len - m->sub_pos;
+            if (run > n - i)
+                run = n - i;
+            double e = 0.0;
+            for (int c = 0; c < m->channels; c++) {
+                if (m->weight[c] == 0.0)
+                    continue;
+                const double *z = m->kbuf[c] + i;
+                double s = 0.0;
+                for (size_t k = 0; k < run; k++)
+                    s += z[k] * z[k];
+                e += m->weight[c] * s;
+            }
+            m->acc += e;
+            if (m->mono_fold) {
+                /* (zL + zR)/2 reproduced on both channels: 2 * mean((zL+zR)^2 / 4). */
+                const double *zl = m->kbuf[0] + i, *zr = m->kbuf[1] + i;
+                double s = 0.0;
+                for (size_t k = 0; k < run; k++) {
+                    double v = zl[k] + zr[k];
+                    s += v * v;
+                }
+                m->acc_mono += 0.5 * s;
+            }
+            m->sub_pos += run;
+            i += run;
+            if (m->sub_pos == m->sub_len) {
+                m->sub_pos = 0;
+                end_sub_block(m);
+            }
+        }
+        off += n;
+    }
+    return LATHE_OK;
+}
+
+void lathe_loudness_result_get(lathe_loudness_meter *m, lathe_loudness_result *r)
+{
+    r->integrated_lufs = lathe_energy_to_lufs(hist_gated_mean(m->gate_blocks, -10.0, NULL));
+    r->loudness_range_lu = hist_lra(m->st_blocks);
+    r->max_momentary_lufs = m->max_momentary >= 0.0 ? lathe_energy_to_lufs(m->max_momentary)
+                                                    : -HUGE_VAL;
+    r->max_short_term_lufs = m->max_short_term >= 0.0 ? lathe_energy_to_lufs(m->max_short_term)
+                                                      : -HUGE_VAL;
+    r->mono_integrated_lufs = m->mono_fold
+        ? lathe_energy_to_lufs(hist_gated_mean(m->gate_mono, -10.0, NULL)) : NAN;
+    r->series_count = m->series_count;
+    r->momentary = m->momentary;
+    r->short_term = m->short_term;
+}
+
+void lathe_loudness_take_series(lathe_loudness_meter *m, float **momentary, float **short_term)
+{
+    *momentary = m->momentary;
+    *short_term = m->short_term;
+    m->momentary = m->short_term = NULL;
+}
+
+void lathe_loudness_destroy(lathe_loudness_meter *m)
+{
+    if (!m)
+        return;
+    for (int c = 0; c < 8; c++)
+        free(m->kbuf[c]);
+    free(m->gate_blocks);
+    free(m->gate_mono);
+    free(m->st_blocks);
+    free(m->momentary);
+    free(m->short_term);
+    free(m);
+}
