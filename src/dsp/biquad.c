@@ -42,12 +42,6 @@ double lathe_biquad_magnitude(const lathe_biquad_coefs *c, double freq_hz, doubl
     return cabs(num / den);
 }
 
-static inline double flush(double v)
-{
-    /* Denormals slow the loop down; non-finite state would stay non-finite forever. */
-    return (fabs(v) < 1e-30 || !isfinite(v)) ? 0.0 : v;
-}
-
 void lathe_biquad2_run(const lathe_biquad_coefs *a, lathe_biquad_state *sa,
                        const lathe_biquad_coefs *b, lathe_biquad_state *sb,
                        const float *in, double *out, size_t n)
@@ -67,8 +61,8 @@ void lathe_biquad2_run(const lathe_biquad_coefs *a, lathe_biquad_state *sa,
         b2 = bb2 * y - ba2 * z;
         out[i] = z;
     }
-    sa->s1 = flush(a1);
-    sa->s2 = flush(a2);
-    sb->s1 = flush(b1);
-    sb->s2 = flush(b2);
+    sa->s1 = lathe_flush(a1);
+    sa->s2 = lathe_flush(a2);
+    sb->s1 = lathe_flush(b1);
+    sb->s2 = lathe_flush(b2);
 }

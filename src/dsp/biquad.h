@@ -3,6 +3,7 @@
 #ifndef LATHE_DSP_BIQUAD_H
 #define LATHE_DSP_BIQUAD_H
 
+#include <math.h>
 #include <stddef.h>
 
 /* y[n] = b0 x[n] + b1 x[n-1] + b2 x[n-2] - a1 y[n-1] - a2 y[n-2]  (a0 normalised to 1) */
@@ -29,5 +30,12 @@ double lathe_biquad_magnitude(const lathe_biquad_coefs *c, double freq_hz, doubl
 void lathe_biquad2_run(const lathe_biquad_coefs *a, lathe_biquad_state *sa,
                        const lathe_biquad_coefs *b, lathe_biquad_state *sb,
                        const float *in, double *out, size_t n);
+
+/* Denormal and non-finite guard for recursive state: such state would slow the
+ * loop down or stay non-finite forever. */
+static inline double lathe_flush(double v)
+{
+    return (fabs(v) < 1e-30 || !isfinite(v)) ? 0.0 : v;
+}
 
 #endif

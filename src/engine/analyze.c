@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lathe/analysis.h"
+#include "dsp/reduce.h"
 #include "meter/levels.h"
 #include "meter/loudness.h"
 #include "meter/spectrum.h"
@@ -127,13 +128,8 @@ lathe_status lathe_analyzer_process(lathe_analyzer *an, const float *const *ch, 
         const float *blk[LATHE_MAX_CHANNELS];
         int bad = 0;
         for (int c = 0; c < an->channels; c++) {
-            const float *x = ch[c] + off;
-            /* 0 * x is 0 for finite x and NaN for NaN or Inf: a vectorisable test. */
-            float probe = 0.0f;
-            for (size_t i = 0; i < n; i++)
-                probe += 0.0f * x[i];
-            bad |= probe != probe;
-            blk[c] = x;
+            blk[c] = ch[c] + off;
+            bad |= lathe_any_non_finite(blk[c], n);
         }
         if (bad) {
             for (int c = 0; c < an->channels; c++) {

@@ -3,6 +3,8 @@
  * clipping runs of >= 3 samples at the format's full scale, first/last non-silent frame. */
 #include <math.h>
 #include <string.h>
+#include "dsp/reduce.h"
+#include "dsp/simd.h"
 #include "meter/levels.h"
 
 void lathe_levels_init(lathe_levels_meter *m, int channels, double clip_level, double silence_dbfs)
@@ -25,18 +27,13 @@ static void close_run(lathe_levels_meter *m, int c)
     m->run[c] = 0;
 }
 
-void lathe_levels_process(lathe_levels_meter *m, const float *const *ch, size_t frames)
+LATHE_HOT void lathe_levels_process(lathe_levels_meter *m, const float *const *ch, size_t frames)
 {
     for (int c = 0; c < m->channels; c++) {
         const float *restrict x = ch[c];
-        float pk = 0.0f;
-        double s = 0.0, ss = 0.0;
-        for (size_t i = 0; i < frames; i++) {
-            float a = fabsf(x[i]);
-            pk = a > pk ? a : pk;
-            s += x[i];
-            ss += (double)x[i] * x[i];
-        }
+        float pk;
+        double s, ss;
+        lathe_stats(x, frames, &pk, &s, &ss);
         m->sum[c] += s;
         m->sumsq[c] += ss;
         if (pk > m->peak[c])

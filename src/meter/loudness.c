@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Streaming loudness meter (ITU-R BS.1770-4, EBU R128, EBU Tech 3341/3342).
  *
- * The signal is K-weighted per channel (two biquads, double state) and its weighted
+ * The signal is K-weighted per channel (two biquads, double state, direct form I) and its weighted
  * mean square is accumulated in 100 ms sub-blocks. A ring of the last 30 sub-blocks
  * gives the momentary (4 sub-blocks = 400 ms) and short-term (30 = 3 s) energies at
  * every 100 ms step, i.e. gating blocks overlap by 75 % as BS.1770-4 requires.
@@ -30,7 +30,20 @@
 #define HIST_MAX_LUFS (30.0)
 #define HIST_STEP_LU 0.01
 #define HIST_BINS 10000         /* (HIST_MAX - HIST_MIN) / HIST_STEP */
-#define CHUNK 1024              /* frames K-weighted at a time (scratch size) */
+
+/* Direct form I state of the two K-weighting stages: input x, shelf output y,
+ * high-pass output z, each one and two samples back. */
+typedef struct kw_state {
+    double x1, x2, y1, y2, z1, z2;
+} kw_state;
+
+static void kw_state_flush(kw_state *s)
+{
+    s->y1 = lathe_flush(s->y1);
+    s->y2 = lathe_flush(s->y2);
+    s->z1 = lathe_flush(s->z1);
+    s->z2 = lathe_flush(s->z2);
+}
 
 typedef struct histogram {
     double sum[HIST_BINS];      /* sum of block energies in the bin */
@@ -43,8 +56,7 @@ struct lathe_loudness_meter {
     int rate, channels, mono_fold, keep_series;
     double weight[8];
     lathe_biquad_coefs shelf, hp;
-    lathe_biquad_state st_shelf[8], st_hp[8];
-    double *kbuf[8];            /* CHUNK K-weighted samples per channel */
+    kw_state kw[8];
 
     size_t sub_len, sub_pos;
     double acc, acc_mono;
@@ -183,9 +195,6 @@ lathe_status lathe_loudness_create(const lathe_loudness_config *cfg, lathe_loudn
     m->keep_series = cfg->keep_series;
     for (int c = 0; c < cfg->channels; c++) {
         m->weight[c] = cfg->weights ? cfg->weights[c] : 1.0;
-        m->kbuf[c] = malloc(sizeof(double) * CHUNK);
-        if (!m->kbuf[c])
-            goto nomem;
     }
     lathe_kweight_design(m->rate, &m->shelf, &m->hp);
     m->sub_len = (size_t)((m->rate + 5) / 10);
@@ -277,51 +286,107 @@ static void end_sub_block(lathe_loudness_meter *m)
         series_push(m, mom, st);
 }
 
+/* K-weighting runs as direct form I: the feedback path of each stage is then one
+ * multiply and one subtract per sample (y = (feed-forward - a2 y[n-2]) - a1 y[n-1]),
+ * half the loop-carried latency of transposed form II, and the four recursions of a
+ * channel pair run interleaved. Accumulates sum z^2 per channel and sum z0 z1. */
+static void kweight_pair(lathe_loudness_meter *m, int c, const float *restrict x0,
+                         const float *restrict x1, size_t n, double e[3])
+{
+    const lathe_biquad_coefs a = m->shelf, b = m->hp;
+    /* Structure of arrays, two lanes: the compiler runs both channels in one vector. */
+    double sx1[2] = { m->kw[c].x1, m->kw[c + 1].x1 }, sx2[2] = { m->kw[c].x2, m->kw[c + 1].x2 };
+    double sy1[2] = { m->kw[c].y1, m->kw[c + 1].y1 }, sy2[2] = { m->kw[c].y2, m->kw[c + 1].y2 };
+    double sz1[2] = { m->kw[c].z1, m->kw[c + 1].z1 }, sz2[2] = { m->kw[c].z2, m->kw[c + 1].z2 };
+    double acc[2] = { 0.0, 0.0 }, ex = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double v[2] = { x0[i], x1[i] }, z[2];
+        for (int k = 0; k < 2; k++) {
+            double y = (a.b0 * v[k] + a.b1 * sx1[k] + a.b2 * sx2[k] - a.a2 * sy2[k]) - a.a1 * sy1[k];
+            z[k] = (b.b0 * y + b.b1 * sy1[k] + b.b2 * sy2[k] - b.a2 * sz2[k]) - b.a1 * sz1[k];
+            sx2[k] = sx1[k];
+            sx1[k] = v[k];
+            sy2[k] = sy1[k];
+            sy1[k] = y;
+            sz2[k] = sz1[k];
+            sz1[k] = z[k];
+            acc[k] += z[k] * z[k];
+        }
+        ex += z[0] * z[1];
+    }
+    for (int k = 0; k < 2; k++) {
+        kw_state *s = &m->kw[c + k];
+        s->x1 = sx1[k];
+        s->x2 = sx2[k];
+        s->y1 = sy1[k];
+        s->y2 = sy2[k];
+        s->z1 = sz1[k];
+        s->z2 = sz2[k];
+        kw_state_flush(s);
+    }
+    e[0] = acc[0];
+    e[1] = acc[1];
+    e[2] = ex;
+}
+
+/* One channel: the pair kernel with a silent partner would waste half the work. */
+static double kweight_one(lathe_loudness_meter *m, int c, const float *restrict x, size_t n)
+{
+    const lathe_biquad_coefs a = m->shelf, b = m->hp;
+    kw_state s = m->kw[c];
+    double e = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i];
+        double y = (a.b0 * v + a.b1 * s.x1 + a.b2 * s.x2 - a.a2 * s.y2) - a.a1 * s.y1;
+        double z = (b.b0 * y + b.b1 * s.y1 + b.b2 * s.y2 - b.a2 * s.z2) - b.a1 * s.z1;
+        s.x2 = s.x1;
+        s.x1 = v;
+        s.y2 = s.y1;
+        s.y1 = y;
+        s.z2 = s.z1;
+        s.z1 = z;
+        e += z * z;
+    }
+    kw_state_flush(&s);
+    m->kw[c] = s;
+    return e;
+}
+
 lathe_status lathe_loudness_process(lathe_loudness_meter *m, const float *const *ch, size_t frames)
 {
-    size_t off = 0;
-    while (off < frames) {
-        size_t n = frames - off;
-        if (n > CHUNK)
-            n = CHUNK;
-        for (int c = 0; c < m->channels; c++)
-            lathe_biquad2_run(&m->shelf, &m->st_shelf[c], &m->hp, &m->st_hp[c], ch[c] + off,
-                              m->kbuf[c], n);
-        /* Walk the chunk in runs that stay inside one sub-block. */
-        size_t i = 0;
-        while (i < n) {
-            size_t run = m->sub_len - m->sub_pos;
-            if (run > n - i)
-                run = n - i;
-            double e = 0.0;
-            for (int c = 0; c < m->channels; c++) {
-                if (m->weight[c] == 0.0)
-                    continue;
-                const double *z = m->kbuf[c] + i;
-                double s = 0.0;
-                for (size_t k = 0; k < run; k++)
-                    s += z[k] * z[k];
-                e += m->weight[c] * s;
+    /* Walk the input in runs that stay inside one 100 ms sub-block. */
+    size_t i = 0;
+    while (i < frames) {
+        size_t run = m->sub_len - m->sub_pos;
+        if (run > frames - i)
+            run = frames - i;
+        double e = 0.0;
+        int c = 0;
+        while (c < m->channels) {
+            /* Channels with weight 0 (LFE) are not measured at all. */
+            if (m->weight[c] == 0.0) {
+                c++;
+                continue;
             }
-            m->acc += e;
-            if (m->mono_fold) {
-                /* (zL + zR)/2 reproduced on both channels: 2 * mean((zL+zR)^2 / 4). */
-                const double *zl = m->kbuf[0] + i, *zr = m->kbuf[1] + i;
-                double s = 0.0;
-                for (size_t k = 0; k < run; k++) {
-                    double v = zl[k] + zr[k];
-                    s += v * v;
-                }
-                m->acc_mono += 0.5 * s;
-            }
-            m->sub_pos += run;
-            i += run;
-            if (m->sub_pos == m->sub_len) {
-                m->sub_pos = 0;
-                end_sub_block(m);
+            if (c + 1 < m->channels && m->weight[c + 1] != 0.0) {
+                double s[3];
+                kweight_pair(m, c, ch[c] + i, ch[c + 1] + i, run, s);
+                e += m->weight[c] * s[0] + m->weight[c + 1] * s[1];
+                if (c == 0 && m->mono_fold) /* (zL + zR)/2 on both channels */
+                    m->acc_mono += 0.5 * (s[0] + s[1] + 2.0 * s[2]);
+                c += 2;
+            } else {
+                e += m->weight[c] * kweight_one(m, c, ch[c] + i, run);
+                c++;
             }
         }
-        off += n;
+        m->acc += e;
+        m->sub_pos += run;
+        i += run;
+        if (m->sub_pos == m->sub_len) {
+            m->sub_pos = 0;
+            end_sub_block(m);
+        }
     }
     return LATHE_OK;
 }
@@ -352,8 +417,6 @@ void lathe_loudness_destroy(lathe_loudness_meter *m)
 {
     if (!m)
         return;
-    for (int c = 0; c < 8; c++)
-        free(m->kbuf[c]);
     free(m->gate_blocks);
     free(m->gate_mono);
     free(m->st_blocks);

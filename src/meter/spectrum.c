@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fftw3.h>
+#include "dsp/simd.h"
 #include "meter/spectrum.h"
 
 struct lathe_spectrum_meter {
@@ -60,7 +61,7 @@ lathe_status lathe_spectrum_create(int rate_hz, int channels, int stereo_ms, con
     m->channels = channels;
     m->stereo_ms = stereo_ms && channels == 2;
     m->nfft = nearest_pow2(rate_hz / 5.0);
-    m->hop = m->nfft / 2;
+    m->hop = m->nfft;
     m->nbins = m->nfft / 2 + 1;
     m->streams = channels;
     for (int c = 0; c < channels; c++)
@@ -94,7 +95,7 @@ nomem:
     return LATHE_ERR_NO_MEMORY;
 }
 
-static void transform(lathe_spectrum_meter *m, int s, double scale)
+LATHE_HOT static void transform(lathe_spectrum_meter *m, int s, double scale)
 {
     const float *restrict x = m->frame[s], *restrict w = m->window;
     float *restrict in = m->in;
@@ -115,7 +116,7 @@ static void analyse_frame(lathe_spectrum_meter *m, double scale)
     m->frames_done += 1.0;
 }
 
-void lathe_spectrum_process(lathe_spectrum_meter *m, const float *const *ch, size_t frames)
+LATHE_HOT void lathe_spectrum_process(lathe_spectrum_meter *m, const float *const *ch, size_t frames)
 {
     size_t i = 0;
     while (i < frames) {

@@ -6,6 +6,8 @@
  * sub-blocks sliding by 100 ms, skipping windows quieter than -50 dBFS RMS. */
 #include <math.h>
 #include <string.h>
+#include "dsp/reduce.h"
+#include "dsp/simd.h"
 #include "meter/stereo.h"
 
 void lathe_stereo_init(lathe_stereo_meter *m, int rate_hz, double window_ms)
@@ -52,20 +54,16 @@ static void end_sub(lathe_stereo_meter *m)
         m->min_corr = r;
 }
 
-void lathe_stereo_process(lathe_stereo_meter *m, const float *l, const float *r, size_t frames)
+LATHE_HOT void lathe_stereo_process(lathe_stereo_meter *m, const float *l, const float *r, size_t frames)
 {
     size_t i = 0;
     while (i < frames) {
         size_t run = m->sub_len - m->sub_pos;
         if (run > frames - i)
             run = frames - i;
-        double ll = 0, rr = 0, lr = 0;
-        for (size_t k = i; k < i + run; k++) {
-            double a = l[k], b = r[k];
-            ll += a * a;
-            rr += b * b;
-            lr += a * b;
-        }
+        double sums[3];
+        lathe_cross_sums(l + i, r + i, run, sums);
+        double ll = sums[0], rr = sums[1], lr = sums[2];
         m->sub_ll += ll;
         m->sub_rr += rr;
         m->sub_lr += lr;

@@ -8,28 +8,34 @@
  * Speed: each branch is a short FIR run as "for tap, for sample" loops the compiler
  * vectorises. On top, an exact bound skips most of the work on music: a branch's
  * output can never exceed (sum of |coefficients|) * (max |input| in its window), so a
- * sub-block whose bound cannot beat the channel's running maximum is skipped, with
+ * segment of 32 outputs whose bound cannot beat the channel's running maximum is skipped, with
  * only its samples copied into the history. The result is identical to running the
  * filter everywhere.
  *
- * Glossary: hist[c] holds TAPS_PER_PHASE-1 previous samples then the current
- * sub-block, contiguously; peak[c] is the running max |y| (and |x|). */
+ * Glossary: hist[c] holds phase_taps-1 previous samples then the current chunk,
+ * contiguously; seg_max[s] is max |x| over hist[c][s SEG .. s SEG + SEG); peak[c] is
+ * the running max |y| (and |x|). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dsp/reduce.h"
+#include "dsp/simd.h"
 #include "meter/truepeak.h"
 
 #define FIR_TAPS 49
 #define MAX_FACTOR 4
 #define MAX_PHASE_TAPS 25       /* ceil(49 / 2) */
-#define SUB 256                 /* frames per sub-block */
+#define CHUNK 4096              /* frames per internal block */
+#define SEG 32                  /* frames per skip decision; >= MAX_PHASE_TAPS - 1 */
+#define MAX_SEGS ((MAX_PHASE_TAPS - 1 + CHUNK + SEG - 1) / SEG + 1)
 
 struct lathe_truepeak_meter {
     int channels, factor, phase_taps;
     float coef[MAX_FACTOR][MAX_PHASE_TAPS]; /* coef[p][k] multiplies x[n - k] */
     double bound_gain;          /* max over branches of sum |coef| */
-    float *hist[8];             /* (phase_taps - 1 + SUB) floats each */
-    float acc[SUB];
+    float *hist[8];             /* (phase_taps - 1 + CHUNK) floats each */
+    float seg_max[MAX_SEGS];    /* max |buf| per SEG-sample segment of buf */
+    float acc[SEG];
     double peak[8];
 };
 
@@ -71,7 +77,7 @@ lathe_status lathe_truepeak_create(int rate_hz, int channels, lathe_truepeak_met
         m->bound_gain *= 1.0 + 1e-5;
     }
     for (int c = 0; c < channels; c++) {
-        m->hist[c] = calloc((size_t)(m->phase_taps - 1 + SUB), sizeof(float));
+        m->hist[c] = calloc((size_t)(m->phase_taps - 1 + CHUNK), sizeof(float));
         if (!m->hist[c]) {
             lathe_truepeak_destroy(m);
             return LATHE_ERR_NO_MEMORY;
@@ -81,35 +87,56 @@ lathe_status lathe_truepeak_create(int rate_hz, int channels, lathe_truepeak_met
     return LATHE_OK;
 }
 
-static float max_abs(const float *x, size_t n)
-{
-    float m = 0.0f;
-    for (size_t i = 0; i < n; i++) {
-        float a = fabsf(x[i]);
-        m = a > m ? a : m;
-    }
-    return m;
-}
-
-/* Runs every branch over N new samples at buf[T-1 ..]; returns max |y|. */
-static float branches_max(lathe_truepeak_meter *m, const float *buf, size_t n)
+/* Runs every branch for the N (<= SEG) outputs whose newest input is buf[T-1 .. T-1+N);
+ * returns max |y|. */
+LATHE_HOT static float branches_max(lathe_truepeak_meter *m, const float *buf, size_t n)
 {
     const int taps = m->phase_taps;
     float best = 0.0f;
     for (int p = 0; p < m->factor; p++) {
         float *restrict acc = m->acc;
         const float *restrict cp = m->coef[p];
-        memset(acc, 0, sizeof(float) * n);
+        for (size_t i = 0; i < n; i++)
+            acc[i] = 0.0f;
         for (int k = 0; k < taps; k++) {
             const float h = cp[k];
             const float *restrict x = buf + (taps - 1) - k;
             for (size_t i = 0; i < n; i++)
                 acc[i] += h * x[i];
         }
-        float mx = max_abs(acc, n);
+        float mx = lathe_max_abs(acc, n);
         best = mx > best ? mx : best;
     }
     return best;
+}
+
+/* One chunk of N <= CHUNK frames of one channel, already copied to buf[keep ..]. */
+LATHE_HOT static double chunk_peak(lathe_truepeak_meter *m, const float *buf, size_t n, double peak)
+{
+    const size_t keep = (size_t)(m->phase_taps - 1), total = keep + n;
+    const size_t nseg = (total + SEG - 1) / SEG;
+    float all = 0.0f;
+    for (size_t s = 0; s < nseg; s++) {
+        size_t len = total - s * SEG < SEG ? total - s * SEG : SEG;
+        m->seg_max[s] = lathe_max_abs(buf + s * SEG, len);
+        all = m->seg_max[s] > all ? m->seg_max[s] : all;
+    }
+    m->seg_max[nseg] = 0.0f;
+    if (all > peak)
+        peak = all;         /* the sample peak bounds the true peak from below */
+    if (m->factor == 1 || all * m->bound_gain <= peak)
+        return peak;
+    /* Outputs i in [j SEG, j SEG + SEG) read buf[i .. i + keep]: segments j and j+1. */
+    for (size_t j = 0; j * SEG < n; j++) {
+        float win = m->seg_max[j] > m->seg_max[j + 1] ? m->seg_max[j] : m->seg_max[j + 1];
+        if (win * m->bound_gain <= peak)
+            continue;
+        size_t len = n - j * SEG < SEG ? n - j * SEG : SEG;
+        double tp = branches_max(m, buf + j * SEG, len);
+        if (tp > peak)
+            peak = tp;
+    }
+    return peak;
 }
 
 void lathe_truepeak_process(lathe_truepeak_meter *m, const float *const *ch, size_t frames)
@@ -118,20 +145,10 @@ void lathe_truepeak_process(lathe_truepeak_meter *m, const float *const *ch, siz
     for (int c = 0; c < m->channels; c++) {
         float *buf = m->hist[c];
         double peak = m->peak[c];
-        for (size_t off = 0; off < frames; off += SUB) {
-            size_t n = frames - off < SUB ? frames - off : SUB;
+        for (size_t off = 0; off < frames; off += CHUNK) {
+            size_t n = frames - off < CHUNK ? frames - off : CHUNK;
             memcpy(buf + keep, ch[c] + off, sizeof(float) * n);
-            double in_max = max_abs(buf, keep + n);
-            if (in_max > peak) {
-                double sp = max_abs(buf + keep, n);
-                if (sp > peak)
-                    peak = sp;  /* sample peak bounds true peak from below */
-            }
-            if (m->factor > 1 && in_max * m->bound_gain > peak) {
-                double tp = branches_max(m, buf, n);
-                if (tp > peak)
-                    peak = tp;
-            }
+            peak = chunk_peak(m, buf, n, peak);
             memmove(buf, buf + n, sizeof(float) * keep);
         }
         m->peak[c] = peak;
