@@ -7,5 +7,6 @@
 #include "status.h"
 #include "io.h"
 #include "analysis.h"
+#include "fx.h"
 
 #endif

@@ -66,3 +66,102 @@ void lathe_biquad2_run(const lathe_biquad_coefs *a, lathe_biquad_state *sa,
     sb->s1 = lathe_flush(b1);
     sb->s2 = lathe_flush(b2);
 }
+
+void lathe_biquad_identity(lathe_biquad_coefs *c)
+{
+    c->b0 = 1.0;
+    c->b1 = c->b2 = c->a1 = c->a2 = 0.0;
+}
+
+void lathe_biquad_design(lathe_biquad_coefs *c, lathe_biquad_type type, double freq_hz,
+                         double q, double gain_db, double rate_hz)
+{
+    const double w0 = 2.0 * M_PI * freq_hz / rate_hz;
+    const double cw = cos(w0), sw = sin(w0);
+    const double alpha = sw / (2.0 * q);
+    const double A = pow(10.0, gain_db / 40.0);
+    double b0, b1, b2, a0, a1, a2;
+
+    switch (type) {
+    case LATHE_BIQUAD_LOWPASS:
+        b0 = (1.0 - cw) / 2.0; b1 = 1.0 - cw; b2 = b0;
+        a0 = 1.0 + alpha; a1 = -2.0 * cw; a2 = 1.0 - alpha;
+        break;
+    case LATHE_BIQUAD_HIGHPASS:
+        b0 = (1.0 + cw) / 2.0; b1 = -(1.0 + cw); b2 = b0;
+        a0 = 1.0 + alpha; a1 = -2.0 * cw; a2 = 1.0 - alpha;
+        break;
+    case LATHE_BIQUAD_BELL:
+        b0 = 1.0 + alpha * A; b1 = -2.0 * cw; b2 = 1.0 - alpha * A;
+        a0 = 1.0 + alpha / A; a1 = -2.0 * cw; a2 = 1.0 - alpha / A;
+        break;
+    case LATHE_BIQUAD_LOW_SHELF: {
+        double k = 2.0 * sqrt(A) * alpha;
+        b0 = A * ((A + 1.0) - (A - 1.0) * cw + k);
+        b1 = 2.0 * A * ((A - 1.0) - (A + 1.0) * cw);
+        b2 = A * ((A + 1.0) - (A - 1.0) * cw - k);
+        a0 = (A + 1.0) + (A - 1.0) * cw + k;
+        a1 = -2.0 * ((A - 1.0) + (A + 1.0) * cw);
+        a2 = (A + 1.0) + (A - 1.0) * cw - k;
+        break;
+    }
+    case LATHE_BIQUAD_HIGH_SHELF: {
+        double k = 2.0 * sqrt(A) * alpha;
+        b0 = A * ((A + 1.0) + (A - 1.0) * cw + k);
+        b1 = -2.0 * A * ((A - 1.0) + (A + 1.0) * cw);
+        b2 = A * ((A + 1.0) + (A - 1.0) * cw - k);
+        a0 = (A + 1.0) - (A - 1.0) * cw + k;
+        a1 = 2.0 * ((A - 1.0) - (A + 1.0) * cw);
+        a2 = (A + 1.0) - (A - 1.0) * cw - k;
+        break;
+    }
+    case LATHE_BIQUAD_NOTCH:
+        b0 = 1.0; b1 = -2.0 * cw; b2 = 1.0;
+        a0 = 1.0 + alpha; a1 = -2.0 * cw; a2 = 1.0 - alpha;
+        break;
+    case LATHE_BIQUAD_BANDPASS:
+        b0 = alpha; b1 = 0.0; b2 = -alpha;
+        a0 = 1.0 + alpha; a1 = -2.0 * cw; a2 = 1.0 - alpha;
+        break;
+    case LATHE_BIQUAD_ALLPASS:
+        b0 = 1.0 - alpha; b1 = -2.0 * cw; b2 = 1.0 + alpha;
+        a0 = 1.0 + alpha; a1 = -2.0 * cw; a2 = 1.0 - alpha;
+        break;
+    case LATHE_BIQUAD_LOWPASS1:
+    case LATHE_BIQUAD_HIGHPASS1: {
+        double k = tan(w0 / 2.0);
+        a0 = 1.0 + k; a1 = k - 1.0; a2 = 0.0;
+        if (type == LATHE_BIQUAD_LOWPASS1) {
+            b0 = k; b1 = k;
+        } else {
+            b0 = 1.0; b1 = -1.0;
+        }
+        b2 = 0.0;
+        break;
+    }
+    default:
+        lathe_biquad_identity(c);
+        return;
+    }
+    c->b0 = b0 / a0;
+    c->b1 = b1 / a0;
+    c->b2 = b2 / a0;
+    c->a1 = a1 / a0;
+    c->a2 = a2 / a0;
+}
+
+void lathe_biquad_run(const lathe_biquad_coefs *c, lathe_biquad_state *s, const float *in,
+                      float *out, size_t n)
+{
+    const double b0 = c->b0, b1 = c->b1, b2 = c->b2, a1 = c->a1, a2 = c->a2;
+    double s1 = s->s1, s2 = s->s2;
+    for (size_t i = 0; i < n; i++) {
+        double x = in[i];
+        double y = b0 * x + s1;
+        s1 = b1 * x - a1 * y + s2;
+        s2 = b2 * x - a2 * y;
+        out[i] = (float)y;
+    }
+    s->s1 = lathe_flush(s1);
+    s->s2 = lathe_flush(s2);
+}

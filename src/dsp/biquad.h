@@ -16,6 +16,32 @@ typedef struct lathe_biquad_state {
     double s1, s2;
 } lathe_biquad_state;
 
+typedef enum lathe_biquad_type {
+    LATHE_BIQUAD_LOWPASS,     /* 2nd order, Q sets the resonance (0.7071: Butterworth) */
+    LATHE_BIQUAD_HIGHPASS,
+    LATHE_BIQUAD_BELL,        /* peaking: GAIN_DB at FREQ, bandwidth from Q */
+    LATHE_BIQUAD_LOW_SHELF,   /* GAIN_DB below FREQ, Q sets the knee (0.7071: no overshoot) */
+    LATHE_BIQUAD_HIGH_SHELF,
+    LATHE_BIQUAD_NOTCH,
+    LATHE_BIQUAD_BANDPASS,    /* 0 dB peak gain */
+    LATHE_BIQUAD_ALLPASS,
+    LATHE_BIQUAD_LOWPASS1,    /* 1st order (6 dB/oct); Q ignored */
+    LATHE_BIQUAD_HIGHPASS1
+} lathe_biquad_type;
+
+/* Designs a section by the bilinear transform of the analogue prototype with the
+ * frequency pre-warped (R. Bristow-Johnson, "Cookbook formulae for audio EQ biquad
+ * filter coefficients"), all in double, valid for any rate and FREQ < rate/2. */
+void lathe_biquad_design(lathe_biquad_coefs *c, lathe_biquad_type type, double freq_hz,
+                         double q, double gain_db, double rate_hz);
+
+/* The identity section (b0 = 1). */
+void lathe_biquad_identity(lathe_biquad_coefs *c);
+
+/* Filters N float samples (IN may equal OUT) through one section, state in double. */
+void lathe_biquad_run(const lathe_biquad_coefs *c, lathe_biquad_state *s, const float *in,
+                      float *out, size_t n);
+
 /* The two K-weighting stages of ITU-R BS.1770-4 for any sample rate, derived from
  * their analogue prototypes by the bilinear transform: a high shelf (+4 dB above
  * ~1.7 kHz, "pre-filter") and the RLB high-pass (~38 Hz). At 48 kHz they reproduce

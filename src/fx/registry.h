@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The list of processor classes. Adding a processor: one file in src/fx/, one line
+ * here and one in registry.c, one test in tests/fx/. */
+#ifndef LATHE_FX_REGISTRY_H
+#define LATHE_FX_REGISTRY_H
+
+#include "lathe/fx.h"
+
+/* Classes still being written are declared weak, so the library links without them
+ * and the registry skips them; each becomes a plain declaration once it lands. */
+#define LATHE_FX_PENDING __attribute__((weak))
+
+extern const lathe_fx_class lathe_fx_gain;
+extern const lathe_fx_class lathe_fx_dc_block;
+extern const lathe_fx_class lathe_fx_eq LATHE_FX_PENDING;
+extern const lathe_fx_class lathe_fx_dynamic_eq LATHE_FX_PENDING;
+extern const lathe_fx_class lathe_fx_compressor LATHE_FX_PENDING;
+extern const lathe_fx_class lathe_fx_multiband LATHE_FX_PENDING;
+extern const lathe_fx_class lathe_fx_deesser LATHE_FX_PENDING;
+extern const lathe_fx_class lathe_fx_stereo LATHE_FX_PENDING;
+extern const lathe_fx_class lathe_fx_saturate LATHE_FX_PENDING;
+extern const lathe_fx_class lathe_fx_limiter LATHE_FX_PENDING;
+extern const lathe_fx_class lathe_fx_fade LATHE_FX_PENDING;
+
+/* In documentation order; entries may be NULL (pending), LATHE_FX_REGISTRY_SIZE long. */
+extern const lathe_fx_class *const lathe_fx_registry[];
+extern const unsigned lathe_fx_registry_size;
+
+#endif
