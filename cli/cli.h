@@ -43,5 +43,9 @@ const char *cli_fmt(char *buf, size_t len, double v, int decimals);
 
 int cmd_analyze(int argc, char **argv);
 void help_analyze(FILE *to);
+int cmd_fx(int argc, char **argv);
+void help_fx(FILE *to);
+int cmd_targets(int argc, char **argv);
+void help_targets(FILE *to);
 
 #endif

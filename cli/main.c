@@ -13,6 +13,8 @@ typedef struct command {
 static const command commands[] = {
     { "analyze", "measure loudness, peaks, levels, stereo, problems and spectrum",
       cmd_analyze, help_analyze },
+    { "fx", "list processors and their parameters", cmd_fx, help_fx },
+    { "targets", "list delivery targets (platforms, broadcast, CD)", cmd_targets, help_targets },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

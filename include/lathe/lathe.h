@@ -8,5 +8,6 @@
 #include "io.h"
 #include "analysis.h"
 #include "fx.h"
+#include "master.h"
 
 #endif

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Processor chains, latency alignment and the float spool. */
+#include <stdlib.h>
+#include <string.h>
+#include "engine/chain.h"
+
+lathe_status lathe_chain_create(const lathe_recipe_step *steps, int n, const lathe_fx_setup *setup,
+                                lathe_chain *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < n; i++) {
+        lathe_status st = lathe_fx_create(steps[i].cls, setup, steps[i].params, &out->fx[i]);
+        if (st != LATHE_OK) {
+            if (err && errlen)
+                snprintf(err, errlen, "step %d (%s): cannot be set up: %s", i + 1,
+                         steps[i].cls->name, lathe_status_str(st));
+            lathe_chain_destroy(out);
+            return st;
+        }
+        out->count = i + 1;
+        out->latency += lathe_fx_latency(out->fx[i]);
+    }
+    return LATHE_OK;
+}
+
+void lathe_chain_process(lathe_chain *c, float *const *ch, size_t frames)
+{
+    for (int i = 0; i < c->count; i++)
+        lathe_fx_process(c->fx[i], ch, frames);
+}
+
+void lathe_chain_reset(lathe_chain *c)
+{
+    for (int i = 0; i < c->count; i++)
+        lathe_fx_reset(c->fx[i]);
+}
+
+void lathe_chain_destroy(lathe_chain *c)
+{
+    for (int i = 0; i < c->count; i++)
+        lathe_fx_destroy(c->fx[i]);
+    memset(c, 0, sizeof *c);
+}
+
+void lathe_aligner_init(lathe_aligner *a, size_t latency)
+{
+    memset(a, 0, sizeof *a);
+    a->latency = a->to_drop = latency;
+}
+
+size_t lathe_aligner_take(lathe_aligner *a, size_t n, size_t *offset)
+{
+    size_t drop = a->to_drop < n ? a->to_drop : n;
+    a->to_drop -= drop;
+    a->in_frames += (long long)n;
+    *offset = drop;
+    a->out_frames += (long long)(n - drop);
+    return n - drop;
+}
+
+size_t lathe_aligner_flush_frames(const lathe_aligner *a, size_t max_block)
+{
+    long long left = a->in_frames - a->out_frames;
+    if (left <= 0)
+        return 0;
+    /* Output still owed = input frames not yet emitted; each zero frame pushed in
+     * either is dropped (while to_drop > 0) or emits one owed frame. */
+    long long need = left + (long long)a->to_drop;
+    return need < (long long)max_block ? (size_t)need : max_block;
+}
+
+size_t lathe_aligner_take_flush(lathe_aligner *a, size_t n, size_t *offset)
+{
+    size_t drop = a->to_drop < n ? a->to_drop : n;
+    a->to_drop -= drop;
+    *offset = drop;
+    long long owed = a->in_frames - a->out_frames;
+    size_t emit = n - drop;
+    if ((long long)emit > owed)
+        emit = owed > 0 ? (size_t)owed : 0;
+    a->out_frames += (long long)emit;
+    return emit;
+}
+
+lathe_status lathe_spool_create(lathe_spool *s, int channels)
+{
+    memset(s, 0, sizeof *s);
+    s->channels = channels;
+    s->buf = malloc(sizeof(float) * LATHE_ENGINE_BLOCK * (size_t)channels);
+    s->f = tmpfile();
+    if (!s->buf || !s->f) {
+        lathe_spool_destroy(s);
+        return LATHE_ERR_WRITE;
+    }
+    return LATHE_OK;
+}
+
+lathe_status lathe_spool_write(lathe_spool *s, const float *const *ch, size_t frames)
+{
+    const int nch = s->channels;
+    for (size_t off = 0; off < frames; off += LATHE_ENGINE_BLOCK) {
+        size_t n = frames - off < LATHE_ENGINE_BLOCK ? frames - off : LATHE_ENGINE_BLOCK;
+        for (int c = 0; c < nch; c++)
+            for (size_t i = 0; i < n; i++)
+                s->buf[i * (size_t)nch + (size_t)c] = ch[c][off + i];
+        if (fwrite(s->buf, sizeof(float) * (size_t)nch, n, s->f) != n)
+            return LATHE_ERR_WRITE;
+        s->frames += (long long)n;
+    }
+    return LATHE_OK;
+}
+
+lathe_status lathe_spool_rewind(lathe_spool *s)
+{
+    if (fflush(s->f) != 0 || fseek(s->f, 0, SEEK_SET) != 0)
+        return LATHE_ERR_WRITE;
+    return LATHE_OK;
+}
+
+lathe_status lathe_spool_read(lathe_spool *s, float *const *ch, size_t max, size_t *got)
+{
+    const int nch = s->channels;
+    if (max > LATHE_ENGINE_BLOCK)
+        max = LATHE_ENGINE_BLOCK;
+    size_t n = fread(s->buf, sizeof(float) * (size_t)nch, max, s->f);
+    if (n < max && ferror(s->f))
+        return LATHE_ERR_READ;
+    for (int c = 0; c < nch; c++)
+        for (size_t i = 0; i < n; i++)
+            ch[c][i] = s->buf[i * (size_t)nch + (size_t)c];
+    *got = n;
+    return LATHE_OK;
+}
+
+void lathe_spool_destroy(lathe_spool *s)
+{
+    if (s->f)
+        fclose(s->f);
+    free(s->buf);
+    memset(s, 0, sizeof *s);
+}
