@@ -43,6 +43,8 @@ const char *cli_fmt(char *buf, size_t len, double v, int decimals);
 
 int cmd_analyze(int argc, char **argv);
 void help_analyze(FILE *to);
+int cmd_master(int argc, char **argv);
+void help_master(FILE *to);
 int cmd_fx(int argc, char **argv);
 void help_fx(FILE *to);
 int cmd_targets(int argc, char **argv);

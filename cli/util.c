@@ -32,6 +32,7 @@ int cli_exit_for_status(lathe_status st)
     case LATHE_ERR_NON_FINITE: return LATHE_EXIT_AUDIO;
     case LATHE_ERR_WRITE: return LATHE_EXIT_OUTPUT;
     case LATHE_ERR_INVALID_ARGUMENT: return LATHE_EXIT_USAGE;
+    case LATHE_ERR_TARGET: return LATHE_EXIT_TARGET;
     default: return LATHE_EXIT_INTERNAL;
     }
 }

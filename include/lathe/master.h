@@ -11,18 +11,14 @@
 #include <stddef.h>
 #include "analysis.h"
 #include "fx.h"
+#include "output.h"
 #include "status.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** Dither applied when the output word length is shorter than float. */
-typedef enum lathe_dither_type {
-    LATHE_DITHER_NONE = 0,
-    LATHE_DITHER_TPDF,
-    LATHE_DITHER_SHAPED
-} lathe_dither_type;
+/* lathe_dither_type is declared in output.h. */
 
 /** What a master must meet and how it is delivered. NAN / 0 mean "keep" or "none". */
 typedef struct lathe_target {
@@ -86,6 +82,49 @@ LATHE_API lathe_status lathe_recipe_add(lathe_recipe *r, const char *name, doubl
 LATHE_API lathe_status lathe_recipe_set(lathe_recipe *r, int s, const char *key, double value);
 LATHE_API void lathe_recipe_init(lathe_recipe *r);
 LATHE_API void lathe_recipe_free(lathe_recipe *r);
+/** [control] Index of the last step of class NAME, -1 if none. */
+LATHE_API int lathe_recipe_find(const lathe_recipe *r, const char *name);
+
+/** [control] The safe default chain for a target when no recipe is given: DC blocker ->
+ *  gentle glue compression (threshold set from the input's analysis, ratio 1.5:1, slow
+ *  attack, auto release) -> true-peak limiter at the target's ceiling. It gets the level
+ *  right and does little else. IN may be NULL (then the compressor is left out). */
+LATHE_API lathe_status lathe_recipe_default(const lathe_target *t, const lathe_analysis *in,
+                                            lathe_recipe *r);
+
+typedef struct lathe_master_options {
+    const char *input;
+    const char *output;
+    const lathe_recipe *recipe;        /* target + chain */
+    int overwrite;                     /* replace an existing output */
+    int strict;                        /* a target that cannot be met is an error
+                                          (LATHE_ERR_TARGET, nothing written) */
+    const lathe_analysis *input_analysis; /* optional: the input's analysis, if already made */
+    lathe_progress_fn progress;        /* may be NULL */
+    void *user;
+} lathe_master_options;
+
+typedef struct lathe_master_result {
+    lathe_analysis before;             /* the input */
+    lathe_analysis after;              /* the output file, read back after writing */
+    double gain_db;                    /* loudness gain applied in front of the limiter */
+    lathe_fx_stats limiter;            /* the limiter's gain reduction on the final pass */
+    int limiter_added;                 /* 1: the chain had no limiter and one was appended */
+    int target_met;                    /* 1: loudness within 0.1 LU and peak under the ceiling */
+    double shortfall_lu;               /* target - achieved loudness (positive: quieter) */
+    char note[320];                    /* why a target was not met, in plain words */
+    int passes;                        /* limiter passes used to converge */
+    size_t latency_frames;             /* total latency compensated */
+    int out_rate_hz, out_bits;
+} lathe_master_result;
+
+/** [control] Masters OPTS->input into OPTS->output. The output is written to a temporary
+ *  file beside the destination and renamed on success; inputs are never opened for
+ *  writing. Returns LATHE_OK also when the loudness target could not be met under the
+ *  limiting maximum (see result->target_met and note). Free with lathe_master_result_free. */
+LATHE_API lathe_status lathe_master_run(const lathe_master_options *opts,
+                                        lathe_master_result *result, char *err, size_t errlen);
+LATHE_API void lathe_master_result_free(lathe_master_result *result);
 
 #ifdef __cplusplus
 }

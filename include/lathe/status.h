@@ -36,7 +36,8 @@ typedef enum lathe_status {
     LATHE_ERR_UNSUPPORTED = -8,      /* channel count or sample rate outside what lathe handles */
     LATHE_ERR_READ = -9,             /* an I/O or decode error while reading */
     LATHE_ERR_WRITE = -10,           /* an output file could not be written */
-    LATHE_ERR_INTERNAL = -11         /* a bug: please report it */
+    LATHE_ERR_INTERNAL = -11,        /* a bug: please report it */
+    LATHE_ERR_TARGET = -12           /* a delivery target cannot be met (strict mode) */
 } lathe_status;
 
 /** [any] A short English description of a status, never NULL. */

@@ -18,6 +18,7 @@ const char *lathe_status_str(lathe_status status)
     case LATHE_ERR_READ: return "read or decode error";
     case LATHE_ERR_WRITE: return "cannot write output";
     case LATHE_ERR_INTERNAL: return "internal error";
+    case LATHE_ERR_TARGET: return "target cannot be met";
     }
     return "unknown status";
 }

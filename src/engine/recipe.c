@@ -70,6 +70,14 @@ lathe_status lathe_recipe_set(lathe_recipe *r, int s, const char *key, double va
     return LATHE_OK;
 }
 
+int lathe_recipe_find(const lathe_recipe *r, const char *name)
+{
+    for (int i = r->steps - 1; i >= 0; i--)
+        if (!strcmp(r->step[i].cls->name, name))
+            return i;
+    return -1;
+}
+
 /* A JSON value for parameter D: numbers, booleans for switches, names for choices. */
 static lathe_status param_value(const lathe_param_desc *d, json_t *v, double *out, char *why,
                                 size_t whylen)
@@ -213,9 +221,15 @@ static lathe_status parse_target(lathe_target *t, json_t *obj, char *err, size_t
                 return fail(err, errlen, "target: bits: expected 16, 20, 24 or 32 (float)");
             t->bits = (int)json_integer_value(v);
         } else if (!strcmp(key, "format")) {
-            const char *f = json_is_string(v) ? json_string_value(v) : "";
-            if (strcmp(f, "wav") && strcmp(f, "flac") && strcmp(f, "aiff") && strcmp(f, ""))
-                return fail(err, errlen, "target: format: expected \"wav\", \"flac\" or \"aiff\"");
+            static const char *const formats[] = { "", "wav", "flac", "aiff", "w64", "rf64", "caf",
+                                                   NULL };
+            const char *f = json_is_string(v) ? json_string_value(v) : "?";
+            int known = 0;
+            for (int i = 0; formats[i]; i++)
+                known |= !strcmp(f, formats[i]);
+            if (!known)
+                return fail(err, errlen, "target: format: expected \"\" (from the file name), "
+                            "\"wav\", \"flac\", \"aiff\", \"w64\", \"rf64\" or \"caf\"");
             snprintf(t->container, sizeof t->container, "%s", f);
         } else if (!strcmp(key, "dither")) {
             int d = -1;
