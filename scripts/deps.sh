@@ -8,11 +8,15 @@
 #   scripts/deps.sh --quiet  the same, saying nothing when all is present
 set -eu
 
+# python3: parses `lathe analyze --json` in tests and the demo.
+# pingus-data: tracker modules (ffmpeg renders them via libopenmpt) used as real
+# music by tests/meter/ffmpeg_agreement.sh and bench/run.sh.
 PKGS="build-essential cmake pkg-config
 libsndfile1-dev libebur128-dev libsoxr-dev libfftw3-dev libjansson-dev
 libtag1-dev libtagc0-dev
 clang libclang-rt-14-dev
-ffmpeg flac"
+ffmpeg flac
+python3 pingus-data"
 
 quiet=0
 [ "${1:-}" = "--quiet" ] && quiet=1

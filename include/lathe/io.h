@@ -26,8 +26,9 @@ typedef enum lathe_channel_role {
     LATHE_CHANNEL_LFE,          /* weight 0 (excluded from loudness) */
     LATHE_CHANNEL_LEFT_SURROUND,  /* weight 1.41 (+1.5 dB) */
     LATHE_CHANNEL_RIGHT_SURROUND, /* weight 1.41 (+1.5 dB) */
-    LATHE_CHANNEL_LEFT_BACK,      /* weight 1.41 (+1.5 dB) */
-    LATHE_CHANNEL_RIGHT_BACK,     /* weight 1.41 (+1.5 dB) */
+    LATHE_CHANNEL_LEFT_BACK,      /* weight 1.0 (135..150 degrees: BS.1770-4 gives +1.5 dB
+                                     only to 60..120 degrees) */
+    LATHE_CHANNEL_RIGHT_BACK,     /* weight 1.0 */
     LATHE_CHANNEL_ROLE_COUNT
 } lathe_channel_role;
 
@@ -35,7 +36,8 @@ typedef enum lathe_channel_role {
 LATHE_API const char *lathe_channel_role_name(lathe_channel_role role);
 /** [any] Parses a short role name (case-insensitive); LATHE_ERR_INVALID_ARGUMENT if unknown. */
 LATHE_API lathe_status lathe_channel_role_parse(const char *name, lathe_channel_role *out);
-/** [any] BS.1770-4 weight G of a role (1.0, 1.41 or 0). */
+/** [any] BS.1770-4 weight G of a role: 1.41 for side surrounds (Ls, Rs), 0 for LFE,
+ *  1.0 for everything else. */
 LATHE_API double lathe_channel_role_weight(lathe_channel_role role);
 /** [any] Default roles for a channel count, ITU order (1: M; 2: L R; 3: L R C;
  *  4: L R Ls Rs; 5: L R C Ls Rs; 6: L R C LFE Ls Rs; 7: L R C LFE Ls Rs Cb->?;
@@ -62,6 +64,10 @@ typedef struct lathe_reader lathe_reader;
  *  ERR (may be NULL) of ERRLEN bytes. */
 LATHE_API lathe_status lathe_reader_open(const char *path, lathe_reader **out,
                                          char *err, size_t errlen);
+/** [control] Like lathe_reader_open, over an audio file's SIZE bytes at DATA, which
+ *  must stay valid and unchanged until lathe_reader_close (they are not copied). */
+LATHE_API lathe_status lathe_reader_open_memory(const void *data, size_t size,
+                                                lathe_reader **out, char *err, size_t errlen);
 /** [any] The stream's format; valid until lathe_reader_close. */
 LATHE_API const lathe_audio_info *lathe_reader_info(const lathe_reader *reader);
 /** [control] Reads up to MAX_FRAMES frames as planar float into CH[0..channels-1]

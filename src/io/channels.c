@@ -38,8 +38,9 @@ double lathe_channel_role_weight(lathe_channel_role role)
     case LATHE_CHANNEL_LFE:
         return 0.0;
     case LATHE_CHANNEL_LEFT_SURROUND: case LATHE_CHANNEL_RIGHT_SURROUND:
-    case LATHE_CHANNEL_LEFT_BACK: case LATHE_CHANNEL_RIGHT_BACK:
-        return 1.41; /* BS.1770-4 Table 3: +1.5 dB */
+        /* BS.1770-4: +1.5 dB for loudspeakers at 60..120 degrees azimuth (side surrounds);
+         * back surrounds (135..150 degrees) and all others weigh 1.0. */
+        return 1.41;
     default:
         return 1.0;
     }
