@@ -13,6 +13,7 @@ typedef struct command {
 static const command commands[] = {
     { "analyze", "measure loudness, peaks, levels, stereo, problems and spectrum",
       cmd_analyze, help_analyze },
+    { "master", "master a mix to a loudness and true-peak target", cmd_master, help_master },
     { "fx", "list processors and their parameters", cmd_fx, help_fx },
     { "targets", "list delivery targets (platforms, broadcast, CD)", cmd_targets, help_targets },
 };

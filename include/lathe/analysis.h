@@ -52,8 +52,8 @@ typedef struct lathe_analysis {
     /* loudness (BS.1770-4 / EBU R128); -inf (HUGE_VAL negated) when undefined */
     double integrated_lufs;
     double loudness_range_lu;
-    double max_momentary_lufs;    /* over complete 400 ms windows, 100 ms steps */
-    double max_short_term_lufs;   /* over complete 3 s windows, 100 ms steps */
+    double max_momentary_lufs;    /* over complete 400 ms windows, 10 ms steps */
+    double max_short_term_lufs;   /* over complete 3 s windows, 10 ms steps */
 
     /* peaks */
     double true_peak_dbtp;        /* max over channels; NAN if not measured */
@@ -128,6 +128,12 @@ typedef int (*lathe_progress_fn)(void *user, double fraction);
 LATHE_API lathe_status lathe_analyze_file(const char *path, const lathe_analysis_config *cfg,
                                           lathe_analysis *out, char *err, size_t errlen,
                                           lathe_progress_fn progress, void *user);
+
+/** [control] lathe_analyze_file over an open reader: analyses from its current
+ *  position to the end of the stream. The reader stays open (the caller closes it). */
+LATHE_API lathe_status lathe_analyze_reader(lathe_reader *reader, const lathe_analysis_config *cfg,
+                                            lathe_analysis *out, char *err, size_t errlen,
+                                            lathe_progress_fn progress, void *user);
 
 /** JSON schema version of lathe_analysis_to_json (docs/analysis-schema.md). */
 #define LATHE_ANALYSIS_SCHEMA_VERSION 1

@@ -8,6 +8,7 @@
 #include "io.h"
 #include "analysis.h"
 #include "fx.h"
+#include "output.h"
 #include "master.h"
 
 #endif

@@ -24,11 +24,19 @@ void lathe_kweight_design(double rate_hz, lathe_biquad_coefs *shelf, lathe_biqua
     shelf->a1 = 2.0 * (k * k - 1.0) / a0;
     shelf->a2 = (1.0 - k / qs + k * k) / a0;
 
+    /* BS.1770-4 Table 2 keeps the numerator at (1, -2, 1) rather than (1, -2, 1) / a0,
+     * so the 48 kHz filter has a pass-band gain of a0(48 kHz) = +0.043 dB. Keeping
+     * (1, -2, 1) at every rate would make that gain depend on the rate (+0.047 dB at
+     * 44.1 kHz, +0.011 dB at 192 kHz: 0.03 dB apart); scaling the numerator by
+     * a0(48 kHz) / a0(rate) gives every rate the 48 kHz response, and leaves exactly
+     * (1, -2, 1) at 48 kHz. */
+    const double k48 = tan(M_PI * f0h / 48000.0);
     k = tan(M_PI * f0h / rate_hz);
     a0 = 1.0 + k / qh + k * k;
-    hp->b0 = 1.0;
-    hp->b1 = -2.0;
-    hp->b2 = 1.0;
+    const double g = (1.0 + k48 / qh + k48 * k48) / a0;
+    hp->b0 = g;
+    hp->b1 = -2.0 * g;
+    hp->b2 = g;
     hp->a1 = 2.0 * (k * k - 1.0) / a0;
     hp->a2 = (1.0 - k / qh + k * k) / a0;
 }

@@ -12,14 +12,14 @@
 
 extern const lathe_fx_class lathe_fx_gain;
 extern const lathe_fx_class lathe_fx_dc_block;
-extern const lathe_fx_class lathe_fx_eq LATHE_FX_PENDING;
-extern const lathe_fx_class lathe_fx_dynamic_eq LATHE_FX_PENDING;
-extern const lathe_fx_class lathe_fx_compressor LATHE_FX_PENDING;
-extern const lathe_fx_class lathe_fx_multiband LATHE_FX_PENDING;
-extern const lathe_fx_class lathe_fx_deesser LATHE_FX_PENDING;
+extern const lathe_fx_class lathe_fx_eq;
+extern const lathe_fx_class lathe_fx_dynamic_eq;
+extern const lathe_fx_class lathe_fx_compressor;
+extern const lathe_fx_class lathe_fx_multiband;
+extern const lathe_fx_class lathe_fx_deesser;
 extern const lathe_fx_class lathe_fx_stereo LATHE_FX_PENDING;
 extern const lathe_fx_class lathe_fx_saturate LATHE_FX_PENDING;
-extern const lathe_fx_class lathe_fx_limiter LATHE_FX_PENDING;
+extern const lathe_fx_class lathe_fx_limiter;
 extern const lathe_fx_class lathe_fx_fade LATHE_FX_PENDING;
 
 /* In documentation order; entries may be NULL (pending), LATHE_FX_REGISTRY_SIZE long. */

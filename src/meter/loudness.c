@@ -5,6 +5,10 @@
  * mean square is accumulated in 100 ms sub-blocks. A ring of the last 30 sub-blocks
  * gives the momentary (4 sub-blocks = 400 ms) and short-term (30 = 3 s) energies at
  * every 100 ms step, i.e. gating blocks overlap by 75 % as BS.1770-4 requires.
+ * The maxima of M and S are taken finer, over windows ending every 10 ms: each
+ * sub-block is also split into SLICES slices, and a ring of the last 300 slice sums
+ * gives both windows at every slice end (EBU Tech 3341 cases 13 and 14 place 400 ms
+ * tones at 20 ms offsets; at 100 ms steps their max M would read up to 0.46 LU low).
  *
  * Constant memory: instead of a list of every block (which grows with the file), the
  * gated measurements use histograms of 0.01 LU bins that keep, per bin, the count and
@@ -17,7 +21,10 @@
  *   sub_pos      frames accumulated into the current sub-block
  *   acc          weighted K-energy sum of the current sub-block (sum over samples)
  *   ring[]       the last RING sub-block sums; ring_head is the next slot to write
- *   subs_done    completed sub-blocks */
+ *   subs_done    completed sub-blocks
+ *   slice        current slice of the sub-block; it ends at sub_pos == slice_end
+ *   slice_acc    weighted K-energy sum of the current slice
+ *   sring[]      the last RING * SLICES slice sums; sring_head is the next slot */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +33,7 @@
 
 #define RING 30                 /* sub-blocks in a short-term window */
 #define MOMENTARY_SUBS 4
+#define SLICES 10               /* slices per sub-block: maxima every 10 ms */
 #define HIST_MIN_LUFS (-70.0)   /* absolute gate, BS.1770-4 */
 #define HIST_MAX_LUFS (30.0)
 #define HIST_STEP_LU 0.01
@@ -63,6 +71,11 @@ struct lathe_loudness_meter {
     double ring[RING], ring_mono[MOMENTARY_SUBS];
     unsigned ring_head, ring_mono_head;
     uint64_t subs_done;
+    size_t slice_end;
+    unsigned slice, sring_head;
+    double slice_acc;
+    double sring[RING * SLICES];
+    uint64_t slices_done;
 
     double max_momentary, max_short_term;  /* energies */
     histogram *gate_blocks;     /* 400 ms blocks for the integrated loudness */
@@ -159,9 +172,10 @@ static double hist_lra(const histogram *h)
     n += h->above_max_count;
     if (n < 2)
         return 0.0;
-    /* Percentile p of n sorted values: the value at index floor((n - 1) * p). */
-    target_lo = (uint64_t)((double)(n - 1) * 0.10);
-    target_hi = (uint64_t)((double)(n - 1) * 0.95);
+    /* Percentile p of n sorted values: the value at index round((n - 1) * p), as in
+     * the reference MATLAB code of EBU Tech 3342 (section 5) and libebur128. */
+    target_lo = (uint64_t)((double)(n - 1) * 0.10 + 0.5);
+    target_hi = (uint64_t)((double)(n - 1) * 0.95 + 0.5);
     for (long b = 0; b < HIST_BINS; b++) {
         if (!h->count[b] || !bin_passes(h, b, gate))
             continue;
@@ -198,6 +212,7 @@ lathe_status lathe_loudness_create(const lathe_loudness_config *cfg, lathe_loudn
     }
     lathe_kweight_design(m->rate, &m->shelf, &m->hp);
     m->sub_len = (size_t)((m->rate + 5) / 10);
+    m->slice_end = m->sub_len / SLICES;
     m->max_momentary = m->max_short_term = -1.0;
     m->gate_blocks = calloc(1, sizeof(histogram));
     m->st_blocks = calloc(1, sizeof(histogram));
@@ -262,8 +277,6 @@ static void end_sub_block(lathe_loudness_meter *m)
             e += m->ring[(m->ring_head + RING - k) % RING];
         e *= inv / MOMENTARY_SUBS;
         hist_add(m->gate_blocks, e);
-        if (e > m->max_momentary)
-            m->max_momentary = e;
         mom = lathe_energy_to_lufs(e);
         if (m->mono_fold) {
             double em = 0.0;
@@ -278,12 +291,46 @@ static void end_sub_block(lathe_loudness_meter *m)
             e += m->ring[k];
         e *= inv / RING;
         hist_add(m->st_blocks, e);
-        if (e > m->max_short_term)
-            m->max_short_term = e;
         st = lathe_energy_to_lufs(e);
     }
     if (m->keep_series)
         series_push(m, mom, st);
+}
+
+/* A slice is complete: the momentary and short-term windows ending here update the
+ * maxima. Slice j of a sub-block ends at frame floor((j + 1) * sub_len / SLICES), so
+ * 4 * SLICES (RING * SLICES) slices always span exactly 4 (30) sub-blocks. */
+static void end_slice(lathe_loudness_meter *m)
+{
+    const size_t n = RING * SLICES;
+    m->sring[m->sring_head] = m->slice_acc;
+    m->sring_head = (unsigned)((m->sring_head + 1) % n);
+    m->slice_acc = 0.0;
+    m->slices_done++;
+    if (m->slices_done >= MOMENTARY_SUBS * SLICES) {
+        /* the last 40 slices: [head - 40, head), in at most two runs of the ring */
+        const size_t w = MOMENTARY_SUBS * SLICES, h = m->sring_head;
+        double e = 0.0;
+        for (size_t k = h >= w ? h - w : 0; k < h; k++)
+            e += m->sring[k];
+        for (size_t k = h >= w ? n : n - (w - h); k < n; k++)
+            e += m->sring[k];
+        e /= (double)(MOMENTARY_SUBS * m->sub_len);
+        if (e > m->max_momentary)
+            m->max_momentary = e;
+    }
+    if (m->slices_done >= n) {
+        double e = 0.0;
+        for (size_t k = 0; k < n; k++)
+            e += m->sring[k];
+        e /= (double)(RING * m->sub_len);
+        if (e > m->max_short_term)
+            m->max_short_term = e;
+    }
+    m->slice++;
+    if (m->slice == SLICES)
+        m->slice = 0;
+    m->slice_end = (m->slice + 1) * m->sub_len / SLICES;
 }
 
 /* K-weighting runs as direct form I: the feedback path of each stage is then one
@@ -354,10 +401,10 @@ static double kweight_one(lathe_loudness_meter *m, int c, const float *restrict 
 
 lathe_status lathe_loudness_process(lathe_loudness_meter *m, const float *const *ch, size_t frames)
 {
-    /* Walk the input in runs that stay inside one 100 ms sub-block. */
+    /* Walk the input in runs that stay inside one 10 ms slice of a sub-block. */
     size_t i = 0;
     while (i < frames) {
-        size_t run = m->sub_len - m->sub_pos;
+        size_t run = m->slice_end - m->sub_pos;
         if (run > frames - i)
             run = frames - i;
         double e = 0.0;
@@ -381,8 +428,11 @@ lathe_status lathe_loudness_process(lathe_loudness_meter *m, const float *const 
             }
         }
         m->acc += e;
+        m->slice_acc += e;
         m->sub_pos += run;
         i += run;
+        if (m->sub_pos == m->slice_end)
+            end_slice(m);
         if (m->sub_pos == m->sub_len) {
             m->sub_pos = 0;
             end_sub_block(m);

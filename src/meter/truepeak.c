@@ -27,7 +27,8 @@
 #define MAX_PHASE_TAPS 25       /* ceil(49 / 2) */
 #define CHUNK 4096              /* frames per internal block */
 #define SEG 32                  /* frames per skip decision; >= MAX_PHASE_TAPS - 1 */
-#define MAX_SEGS ((MAX_PHASE_TAPS - 1 + CHUNK + SEG - 1) / SEG + 1)
+/* Segments of hist: at factor 1 (>= 192 kHz) phase_taps is all FIR_TAPS, the most. */
+#define MAX_SEGS ((FIR_TAPS - 1 + CHUNK + SEG - 1) / SEG + 1)
 
 struct lathe_truepeak_meter {
     int channels, factor, phase_taps;

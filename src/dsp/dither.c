@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Word-length reduction: TPDF dither, F-weighted error-feedback noise shaping,
+ * rounding and clipping, from a seeded deterministic generator.
+ *
+ * Quantiser model (all in LSBs of the W-bit word, 1 LSB = 2^-(W-1) of full scale):
+ *   v[n] = x[n] * 2^(W-1) - sum_k h[k] e[n-1-k]      (error feedback, shaped only)
+ *   q[n] = round(v[n] + d[n])                         (d: TPDF in (-1, 1) LSB)
+ *   e[n] = q[n] - v[n]                                (total error, dither included)
+ * so q = x + NTF(z) e with NTF(z) = 1 - sum_k h[k] z^-(k+1). With TPDF dither the
+ * error is white with power 1/12 + 1/6 = 1/4 LSB^2 whatever the signal (R. A.
+ * Wannamaker, S. P. Lipshitz, J. Vanderkooy, J. N. Wright, "A Theory of Non-Subtractive
+ * Dither", IEEE Trans. Signal Processing 48(2), 2000), and the shaped noise spectrum is
+ * that power times |NTF|^2. The error is taken before clipping, so a clipped sample
+ * never feeds a huge error back into the loop. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dsp/dither.h"
+
+/* 9-tap F-weighted noise-shaping filter for 44.1 kHz: R. A. Wannamaker,
+ * "Psychoacoustically Optimal Noise Shaping", J. Audio Eng. Soc. 40(7/8), 1992
+ * (after S. P. Lipshitz, J. Vanderkooy, R. A. Wannamaker, "Minimally Audible Noise
+ * Shaping", JAES 39(11), 1991). Its NTF is minimum phase (mean log|NTF| = 0): -12 dB
+ * at DC, -25 dB near 3 kHz where hearing is most sensitive, +27 dB at 22 kHz. */
+static const double fweighted_44k[9] = {
+    2.412, -3.370, 3.937, -4.174, 3.353, -2.205, 1.281, -0.569, 0.0847
+};
+#define FW_RATE_HZ 44100.0
+
+/* --- random numbers: xoshiro256** (D. Blackman, S. Vigna, "Scrambled linear
+ * pseudorandom number generators", ACM TOMS 47(4), 2021), seeded by SplitMix64. */
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static inline uint64_t rotl64(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static inline uint64_t xoshiro_next(uint64_t *s)
+{
+    const uint64_t result = rotl64(s[1] * 5, 7) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl64(s[3], 45);
+    return result;
+}
+
+/* Triangular PDF on (-1, 1) LSB: the difference of two independent uniforms, each
+ * 32 bits of one 64-bit draw. Mean exactly 0, variance 1/6 LSB^2. */
+static inline double tpdf(uint64_t *s)
+{
+    uint64_t r = xoshiro_next(s);
+    return ((double)(uint32_t)(r >> 32) - (double)(uint32_t)r) * 0x1p-32;
+}
+
+/* --- shaper design --------------------------------------------------------- */
+
+double lathe_dither_ntf_db(const double *h, int taps, double freq_hz, double rate_hz)
+{
+    double w = 2.0 * M_PI * freq_hz / rate_hz, re = 1.0, im = 0.0;
+    for (int k = 0; k < taps; k++) {
+        re -= h[k] * cos(w * (k + 1));
+        im += h[k] * sin(w * (k + 1));
+    }
+    return 10.0 * log10(re * re + im * im);
+}
+
+/* In-place radix-2 complex FFT of N (a power of two) points; SIGN -1 forward,
+ * +1 inverse (unscaled). */
+static void fft(double *re, double *im, int n, int sign)
+{
+    for (int i = 1, j = 0; i < n; i++) {
+        int bit = n >> 1;
+        for (; j & bit; bit >>= 1)
+            j ^= bit;
+        j ^= bit;
+        if (i < j) {
+            double t = re[i]; re[i] = re[j]; re[j] = t;
+            t = im[i]; im[i] = im[j]; im[j] = t;
+        }
+    }
+    for (int len = 2; len <= n; len <<= 1) {
+        double a = sign * 2.0 * M_PI / len;
+        for (int k = 0; k < len / 2; k++) {
+            double wr = cos(a * k), wi = sin(a * k);
+            for (int i = k; i < n; i += len) {
+                int j = i + len / 2;
+                double xr = re[j] * wr - im[j] * wi, xi = re[j] * wi + im[j] * wr;
+                re[j] = re[i] - xr;
+                im[j] = im[i] - xi;
+                re[i] += xr;
+                im[i] += xi;
+            }
+        }
+    }
+}
+
+#define DESIGN_N 8192   /* frequency grid of the design (cepstral aliasing < 1e-6) */
+
+/* For rates other than 44.1 kHz the same noise spectrum in Hz is kept: the target
+ * |NTF| is the 44.1 kHz F-weighted curve at each frequency up to 22.05 kHz, held at its
+ * 22.05 kHz value (+27 dB) above. The minimum-phase filter with leading tap 1 whose
+ * magnitude follows that curve is found by the real cepstrum (A. V. Oppenheim,
+ * R. W. Schafer, "Discrete-Time Signal Processing", 3rd ed., sec. 13.5.1): fold the
+ * cepstrum of log|T| onto positive quefrencies, exponentiate. Dropping the cepstrum's
+ * zeroth term scales the curve so that its mean log is 0, which the Gerzon-Craven
+ * theorem says a realisable error-feedback loop must have (M. A. Gerzon, P. G. Craven,
+ * "Optimal Noise Shaping and Dither of Digital Signals", AES 87th conv., 1989): at high
+ * rates the whole curve moves down as noise is pushed above 20 kHz (-14.6 dB at
+ * 96 kHz). The impulse response is then cut to 24 taps per 44.1 kHz of rate (at most
+ * 128), which follows the target within 0.3 dB below 20 kHz. */
+int lathe_dither_shaper_design(double rate_hz, double *h)
+{
+    double *re, *im;
+    int taps;
+
+    if (!(rate_hz >= FW_RATE_HZ))
+        return 0;
+    if (rate_hz == FW_RATE_HZ) {
+        memcpy(h, fweighted_44k, sizeof fweighted_44k);
+        return 9;
+    }
+    taps = (int)ceil(24.0 * rate_hz / FW_RATE_HZ);
+    if (taps > LATHE_DITHER_MAX_TAPS)
+        taps = LATHE_DITHER_MAX_TAPS;
+    re = calloc(2 * DESIGN_N, sizeof *re);
+    if (!re) {
+        /* Out of memory at setup: fall back to the 44.1 kHz filter as is. */
+        memcpy(h, fweighted_44k, sizeof fweighted_44k);
+        return 9;
+    }
+    im = re + DESIGN_N;
+    for (int k = 0; k < DESIGN_N; k++) {
+        int kk = k <= DESIGN_N / 2 ? k : DESIGN_N - k;
+        double f = rate_hz * kk / DESIGN_N;
+        if (f > FW_RATE_HZ / 2)
+            f = FW_RATE_HZ / 2;
+        /* ln|T| from the 44.1 kHz filter's |NTF| in dB */
+        re[k] = lathe_dither_ntf_db(fweighted_44k, 9, f, FW_RATE_HZ) * (M_LN10 / 20.0);
+        im[k] = 0.0;
+    }
+    fft(re, im, DESIGN_N, +1);                       /* real cepstrum (times N) */
+    for (int n = 0; n < DESIGN_N; n++) {
+        double c = re[n] / DESIGN_N;
+        if (n == 0)
+            c = 0.0;                                 /* mean log |NTF| = 0 */
+        else if (n < DESIGN_N / 2)
+            c *= 2.0;                                /* fold to a causal cepstrum */
+        else if (n > DESIGN_N / 2)
+            c = 0.0;
+        re[n] = c;
+        im[n] = 0.0;
+    }
+    fft(re, im, DESIGN_N, -1);                       /* log spectrum of the min-phase NTF */
+    for (int k = 0; k < DESIGN_N; k++) {
+        double m = exp(re[k]);
+        double ph = im[k];
+        re[k] = m * cos(ph);
+        im[k] = m * sin(ph);
+    }
+    fft(re, im, DESIGN_N, +1);                       /* impulse response, re[0] = N */
+    for (int k = 0; k < taps; k++)
+        h[k] = -re[k + 1] / DESIGN_N;
+    free(re);
+    return taps;
+}
+
+/* --- the quantiser --------------------------------------------------------- */
+
+static void seed_channel(lathe_dither_channel *ch, uint64_t seed, int c)
+{
+    /* Independent streams: SplitMix64 seeded from (seed, channel) fills the state. */
+    uint64_t s = seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(c + 1));
+    for (int i = 0; i < 4; i++)
+        ch->rng[i] = splitmix64(&s);
+    memset(ch->err, 0, sizeof ch->err);
+    ch->pos = 0;
+}
+
+lathe_status lathe_dither_init(lathe_dither *d, lathe_dither_type type, int bits, double rate_hz,
+                               int channels, uint64_t seed)
+{
+    if (!d || bits < 2 || bits > 32 || channels < 1 || channels > LATHE_MAX_CHANNELS
+        || !(rate_hz > 0.0) || (type != LATHE_DITHER_NONE && type != LATHE_DITHER_TPDF
+                                && type != LATHE_DITHER_SHAPED))
+        return LATHE_ERR_INVALID_ARGUMENT;
+    memset(d, 0, sizeof *d);
+    d->type = type;
+    d->bits = bits;
+    d->channels = channels;
+    d->scale = ldexp(1.0, bits - 1);
+    d->lo = -d->scale;
+    d->hi = d->scale - 1.0;
+    d->seed = seed;
+    if (type == LATHE_DITHER_SHAPED) {
+        d->taps = lathe_dither_shaper_design(rate_hz, d->h);
+        if (d->taps == 0)
+            d->type = LATHE_DITHER_TPDF;   /* below 44.1 kHz: no inaudible band to use */
+    }
+    lathe_dither_reset(d);
+    return LATHE_OK;
+}
+
+void lathe_dither_reset(lathe_dither *d)
+{
+    for (int c = 0; c < d->channels; c++)
+        seed_channel(&d->ch[c], d->seed, c);
+    d->clipped = 0;
+}
+
+void lathe_dither_run(lathe_dither *d, int c, const float *in, int32_t *out, size_t stride,
+                      size_t n)
+{
+    lathe_dither_channel *ch = &d->ch[c];
+    const double scale = d->scale, lo = d->lo, hi = d->hi;
+    const int taps = d->taps;
+    int64_t clipped = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        double x = in[i];
+        double v, q;
+        if (!isfinite(x))
+            x = 0.0;
+        v = x * scale;
+        if (taps) {
+            const double *e = ch->err + ch->pos;
+            double acc = 0.0;
+            for (int k = 0; k < taps; k++)
+                acc += d->h[k] * e[k];
+            v -= acc;
+        }
+        if (d->type == LATHE_DITHER_NONE)
+            q = rint(v);                 /* round half to even: no bias on exact halves */
+        else
+            q = floor(v + tpdf(ch->rng) + 0.5);
+        if (taps) {
+            ch->pos = ch->pos ? ch->pos - 1 : taps - 1;
+            ch->err[ch->pos] = ch->err[ch->pos + taps] = q - v;
+        }
+        if (q < lo) {
+            q = lo;
+            clipped++;
+        } else if (q > hi) {
+            q = hi;
+            clipped++;
+        }
+        out[i * stride] = (int32_t)q;
+    }
+    d->clipped += clipped;
+}

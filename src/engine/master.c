@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The master engine: input -> pre-limiter chain (input rate) -> resample -> spool ->
+ * [loudness gain -> limiter -> rest of chain] (output rate, re-run cheaply from the
+ * spool until the loudness target is met) -> dither/quantise -> temp file -> rename ->
+ * read back and measured independently of the pipeline.
+ *
+ * The limiter runs at the output rate, after resampling, so the true-peak ceiling holds in
+ * the delivered file; the loudness gain sits right in front of it, so EQ and compression
+ * keep the character the recipe gave them. Convergence uses the secant method on the
+ * measured integrated loudness; a cap on the limiter's peak gain reduction
+ * (target.max_limiting_db) stops it from silently crushing dynamic material: lathe then
+ * reports the shortfall instead. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "engine/chain.h"
+#include "io/resample.h"
+#include "lathe/master.h"
+
+#define BLOCK LATHE_ENGINE_BLOCK
+#define MAX_PASSES 10
+#define CONVERGED_LU 0.02     /* stop iterating within this */
+#define TARGET_TOL_LU 0.1     /* the promise: within this on the written file */
+
+typedef struct progress_ctx {
+    lathe_progress_fn fn;
+    void *user;
+    double base, span;        /* this pass's share of the whole job */
+} progress_ctx;
+
+static int report(progress_ctx *p, double fraction)
+{
+    return p->fn ? p->fn(p->user, p->base + p->span * (fraction < 1.0 ? fraction : 1.0)) : 0;
+}
+
+/* A minimal analyzer for passes: loudness and true peak only. */
+static lathe_status quick_meter(int rate, int channels, const lathe_channel_role *roles,
+                                lathe_analyzer **out)
+{
+    lathe_analysis_config cfg;
+    lathe_analysis_config_defaults(&cfg);
+    cfg.spectrum = 0;
+    cfg.series = 0;
+    return lathe_analyzer_create(&cfg, rate, channels, roles, out);
+}
+
+typedef struct buffers {
+    int channels;
+    float *ch[LATHE_MAX_CHANNELS];
+} buffers;
+
+static lathe_status buffers_alloc(buffers *b, int channels, size_t frames)
+{
+    memset(b, 0, sizeof *b);
+    b->channels = channels;
+    for (int c = 0; c < channels; c++)
+        if (!(b->ch[c] = calloc(frames, sizeof(float))))
+            return LATHE_ERR_NO_MEMORY;
+    return LATHE_OK;
+}
+
+static void buffers_free(buffers *b)
+{
+    for (int c = 0; c < LATHE_MAX_CHANNELS; c++)
+        free(b->ch[c]);
+    memset(b, 0, sizeof *b);
+}
+
+static float *const *offset_ptrs(const buffers *b, size_t off, float **tmp)
+{
+    for (int c = 0; c < b->channels; c++)
+        tmp[c] = b->ch[c] + off;
+    return tmp;
+}
+
+/* Where resampled (or, at equal rates, pre-chain) audio goes: the meter and the spool. */
+typedef struct spool_sink {
+    lathe_spool *spool;
+    lathe_analyzer *meter;
+} spool_sink;
+
+static lathe_status to_spool(void *user, const float *const *ch, size_t frames)
+{
+    spool_sink *s = user;
+    lathe_analyzer_process(s->meter, ch, frames);
+    return lathe_spool_write(s->spool, ch, frames);
+}
+
+/* Pass 1: input -> pre chain -> resampler (when the rates differ) -> spool, metering
+ * what is spooled. */
+static lathe_status pre_pass(const lathe_master_options *o, lathe_chain *pre, lathe_resampler *rs,
+                             lathe_spool *spool, lathe_analyzer *meter, progress_ctx *pg,
+                             char *err, size_t errlen)
+{
+    lathe_reader *rd = NULL;
+    buffers in;
+    lathe_aligner al;
+    spool_sink sink = { spool, meter };
+    lathe_status st = lathe_reader_open(o->input, &rd, err, errlen);
+    if (st != LATHE_OK)
+        return st;
+    const lathe_audio_info *info = lathe_reader_info(rd);
+    const int nch = info->channels;
+    if ((st = buffers_alloc(&in, nch, BLOCK)) != LATHE_OK)
+        goto done;
+    lathe_aligner_init(&al, pre->latency);
+    for (int flushing = 0;;) {
+        size_t got = 0, off = 0, n;
+        float *tmp[LATHE_MAX_CHANNELS];
+        if (!flushing) {
+            st = lathe_reader_read(rd, in.ch, BLOCK, &got);
+            if (st != LATHE_OK) {
+                snprintf(err, errlen, "%s while reading", lathe_status_str(st));
+                goto done;
+            }
+            if (got == 0) {
+                flushing = 1;
+                continue;
+            }
+            lathe_chain_process(pre, in.ch, got);
+            n = lathe_aligner_take(&al, got, &off);
+        } else {
+            got = lathe_aligner_flush_frames(&al, BLOCK);
+            if (got == 0)
+                break;
+            for (int c = 0; c < nch; c++)
+                memset(in.ch[c], 0, sizeof(float) * got);
+            lathe_chain_process(pre, in.ch, got);
+            n = lathe_aligner_take_flush(&al, got, &off);
+        }
+        const float *const *blk = (const float *const *)offset_ptrs(&in, off, tmp);
+        if (n)
+            st = rs ? lathe_resampler_push(rs, blk, n, to_spool, &sink) : to_spool(&sink, blk, n);
+        if (st != LATHE_OK) {
+            snprintf(err, errlen, "cannot write the temporary spool (disk full?)");
+            goto done;
+        }
+        if (!flushing && info->frames > 0 && report(pg, (double)al.in_frames / (double)info->frames)) {
+            st = LATHE_ERR_INVALID_ARGUMENT;
+            snprintf(err, errlen, "cancelled");
+            goto done;
+        }
+    }
+    if (rs && (st = lathe_resampler_finish(rs, to_spool, &sink)) != LATHE_OK)
+        snprintf(err, errlen, "cannot write the temporary spool (disk full?)");
+done:
+    buffers_free(&in);
+    lathe_reader_close(rd);
+    return st;
+}
+
+/* A post pass: spool -> gain -> post chain -> meter (and the writer when W). */
+static lathe_status post_pass(lathe_spool *spool, lathe_chain *post, lathe_analyzer *meter,
+                              lathe_writer *w, progress_ctx *pg, char *err, size_t errlen)
+{
+    buffers b;
+    lathe_aligner al;
+    lathe_status st = buffers_alloc(&b, spool->channels, BLOCK);
+    if (st != LATHE_OK)
+        return st;
+    if ((st = lathe_spool_rewind(spool)) != LATHE_OK)
+        goto done;
+    lathe_chain_reset(post);
+    lathe_aligner_init(&al, post->latency);
+    for (int flushing = 0;;) {
+        size_t got = 0, off = 0, n;
+        float *tmp[LATHE_MAX_CHANNELS];
+        if (!flushing) {
+            if ((st = lathe_spool_read(spool, b.ch, BLOCK, &got)) != LATHE_OK)
+                goto done;
+            if (got == 0) {
+                flushing = 1;
+                continue;
+            }
+            lathe_chain_process(post, b.ch, got);
+            n = lathe_aligner_take(&al, got, &off);
+        } else {
+            got = lathe_aligner_flush_frames(&al, BLOCK);
+            if (got == 0)
+                break;
+            for (int c = 0; c < b.channels; c++)
+                memset(b.ch[c], 0, sizeof(float) * got);
+            lathe_chain_process(post, b.ch, got);
+            n = lathe_aligner_take_flush(&al, got, &off);
+        }
+        if (!n)
+            continue;
+        const float *const *blk = (const float *const *)offset_ptrs(&b, off, tmp);
+        if (meter)
+            lathe_analyzer_process(meter, blk, n);
+        if (w && (st = lathe_writer_write(w, blk, n)) != LATHE_OK) {
+            snprintf(err, errlen, "%s", st == LATHE_ERR_NON_FINITE
+                     ? "the chain produced NaN/Inf samples (a bug: please report it)"
+                     : "write error (disk full?)");
+            goto done;
+        }
+        if (!flushing && spool->frames > 0
+            && report(pg, (double)al.in_frames / (double)spool->frames)) {
+            st = LATHE_ERR_INVALID_ARGUMENT;
+            snprintf(err, errlen, "cancelled");
+            goto done;
+        }
+    }
+done:
+    buffers_free(&b);
+    return st;
+}
+
+/* Runs the post chain into a meter: integrated loudness, true peak, limiter statistics. */
+static lathe_status measure_post(lathe_spool *spool, lathe_chain *post, int rate,
+                                 const lathe_channel_role *roles, progress_ctx *pg, double *lufs,
+                                 double *tp, lathe_fx_stats *lim_stats, int lim_index, char *err,
+                                 size_t errlen)
+{
+    lathe_analyzer *m = NULL;
+    lathe_analysis a;
+    lathe_status st = quick_meter(rate, spool->channels, roles, &m);
+    if (st != LATHE_OK)
+        return st;
+    st = post_pass(spool, post, m, NULL, pg, err, errlen);
+    if (st == LATHE_OK && (st = lathe_analyzer_finish(m, &a)) == LATHE_OK) {
+        *lufs = a.integrated_lufs;
+        *tp = a.true_peak_dbtp;
+        lathe_analysis_free(&a);
+        if (lim_index >= 0)
+            lathe_fx_get_stats(post->fx[lim_index], lim_stats);
+        else
+            memset(lim_stats, 0, sizeof *lim_stats);
+    }
+    lathe_analyzer_destroy(m);
+    return st;
+}
+
+/* The output format for target T: container from the target or the file name, word
+ * length and dither from the target, the input's channel roles written as the map. */
+static lathe_status output_format(const lathe_target *t, int rate, int channels, const char *path,
+                                  unsigned seed, const lathe_audio_info *in,
+                                  lathe_output_format *fmt, char *err, size_t errlen)
+{
+    lathe_output_format_defaults(fmt);
+    fmt->rate_hz = rate;
+    fmt->channels = channels;
+    fmt->seed = seed;
+    fmt->dither = t->dither;
+    if (t->container[0]) {
+        if (lathe_container_parse(t->container, &fmt->container) != LATHE_OK) {
+            snprintf(err, errlen, "unknown output format '%s'", t->container);
+            return LATHE_ERR_INVALID_ARGUMENT;
+        }
+    } else if (lathe_container_from_path(path, &fmt->container) != LATHE_OK) {
+        snprintf(err, errlen, "cannot tell the output format from the file name: use .wav, .flac, "
+                 ".aiff, .w64, .rf64 or .caf, or --format");
+        return LATHE_ERR_INVALID_ARGUMENT;
+    }
+    if (lathe_output_format_set_bits(fmt, t->bits ? t->bits : 24) != LATHE_OK) {
+        snprintf(err, errlen, "unsupported word length %d bits (16, 20, 24 or 32 = float)", t->bits);
+        return LATHE_ERR_INVALID_ARGUMENT;
+    }
+    fmt->use_roles = in->roles_from_file || channels > 2;
+    memcpy(fmt->roles, in->roles, sizeof fmt->roles);
+    return lathe_output_format_check(fmt, err, errlen);
+}
+
+void lathe_master_result_free(lathe_master_result *r)
+{
+    if (!r)
+        return;
+    lathe_analysis_free(&r->before);
+    lathe_analysis_free(&r->after);
+}
+
+lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result *res, char *err,
+                              size_t errlen)
+{
+    lathe_recipe_step steps[LATHE_RECIPE_MAX_STEPS + 2];
+    double gain_params[8];
+    double *lim_params = NULL;     /* our own copy: the caller's recipe stays untouched */
+    lathe_analysis pre_a;
+    int nsteps = 0, lim = -1, lim_in_post = -1, in_rate, nch, out_rate;
+    double g = 0.0, l_last = NAN;
+    lathe_chain pre = { 0 }, post = { 0 };
+    lathe_spool spool = { 0 };
+    lathe_resampler *rs = NULL;
+    lathe_writer *w = NULL;
+    lathe_analyzer *pre_meter = NULL;
+    lathe_status st;
+    progress_ctx pg = { o ? o->progress : NULL, o ? o->user : NULL, 0.0, 0.0 };
+
+    if (!o || !res || !o->input || !o->output || !o->recipe)
+        return LATHE_ERR_INVALID_ARGUMENT;
+    memset(res, 0, sizeof *res);
+    const lathe_recipe *r = o->recipe;
+    const lathe_target *t = &r->target;
+
+    /* 0. Check the destination before doing any work: never an input, never an
+     *    existing file without overwrite. */
+    st = lathe_output_check(o->output, &o->input, 1, o->overwrite, err, errlen);
+    if (st != LATHE_OK)
+        return st;
+
+    /* 1. The input's analysis (figures "before"). */
+    if (o->input_analysis) {
+        res->before = *o->input_analysis;
+        res->before.momentary_lufs = res->before.short_term_lufs = NULL;
+        res->before.series_count = 0;
+    } else {
+        pg.span = 0.15;
+        st = lathe_analyze_file(o->input, NULL, &res->before, err, errlen, o->progress, o->user);
+        if (st != LATHE_OK)
+            goto fail;
+    }
+    in_rate = res->before.info.rate_hz;
+    nch = res->before.channels;
+    out_rate = t->rate_hz ? t->rate_hz : in_rate;
+    res->out_rate_hz = out_rate;
+    res->out_bits = t->bits ? t->bits : 24;
+
+    /* 2. Split the chain at its last limiter; append one when the target needs it. */
+    nsteps = r->steps;
+    lim = lathe_recipe_find(r, "limiter");
+    memcpy(steps, r->step, sizeof(lathe_recipe_step) * (size_t)nsteps);
+    if (lim < 0 && (isfinite(t->lufs) || isfinite(t->ceiling_dbtp))) {
+        const lathe_fx_class *lim_cls = lathe_fx_class_find("limiter");
+        if (!lim_cls) {
+            snprintf(err, errlen, "this build has no limiter processor");
+            st = LATHE_ERR_INTERNAL;
+            goto fail;
+        }
+        steps[nsteps].cls = lim_cls;
+        steps[nsteps].params = NULL;
+        lim = nsteps++;
+        res->limiter_added = 1;
+    }
+    if (lim >= 0) {
+        const lathe_fx_class *lc = steps[lim].cls;
+        if (!(lim_params = malloc(sizeof(double) * (size_t)lc->num_params))) {
+            st = LATHE_ERR_NO_MEMORY;
+            goto fail;
+        }
+        for (int i = 0; i < lc->num_params; i++)
+            lim_params[i] = steps[lim].params ? steps[lim].params[i] : lc->params[i].def;
+        int ceiling_id = lathe_fx_param_index(lc, "ceiling_dbtp");
+        if (ceiling_id >= 0 && isfinite(t->ceiling_dbtp))
+            lim_params[ceiling_id] = t->ceiling_dbtp;
+        steps[lim].params = lim_params;
+    }
+
+    /* 3. Pre chain at the input rate, resampler, spool. */
+    {
+        lathe_fx_setup in_setup = { in_rate, nch, BLOCK, res->before.frames };
+        st = lathe_chain_create(steps, lim >= 0 ? lim : nsteps, &in_setup, &pre, err, errlen);
+        if (st != LATHE_OK)
+            goto fail;
+        if (out_rate != in_rate)
+            st = lathe_resampler_create(in_rate, out_rate, nch, &rs, err, errlen);
+        if (st == LATHE_OK)
+            st = lathe_spool_create(&spool, nch);
+        if (st == LATHE_OK)
+            st = quick_meter(out_rate, nch, res->before.info.roles, &pre_meter);
+        if (st != LATHE_OK)
+            goto fail;
+        pg.base = 0.15;
+        pg.span = 0.35;
+        st = pre_pass(o, &pre, rs, &spool, pre_meter, &pg, err, errlen);
+        if (st != LATHE_OK)
+            goto fail;
+    }
+    if ((st = lathe_analyzer_finish(pre_meter, &pre_a)) != LATHE_OK)
+        goto fail;
+    lathe_analysis_free(&pre_a);
+
+    /* 4. Post chain at the output rate: loudness gain, then the limiter and the rest. */
+    {
+        const lathe_fx_class *gain_cls = lathe_fx_class_find("gain");
+        lathe_recipe_step post_steps[LATHE_RECIPE_MAX_STEPS + 2];
+        int np = 0;
+        for (int i = 0; i < gain_cls->num_params; i++)
+            gain_params[i] = gain_cls->params[i].def;
+        post_steps[np].cls = gain_cls;
+        post_steps[np++].params = gain_params;
+        for (int i = lim >= 0 ? lim : nsteps; i < nsteps; i++)
+            post_steps[np++] = steps[i];
+        long long out_frames = (long long)lathe_resample_length(res->before.frames, in_rate, out_rate);
+        lathe_fx_setup out_setup = { out_rate, nch, BLOCK, out_frames };
+        st = lathe_chain_create(post_steps, np, &out_setup, &post, err, errlen);
+        if (st != LATHE_OK)
+            goto fail;
+    }
+    res->latency_frames = pre.latency + post.latency;
+    lim_in_post = lim >= 0 ? 1 : -1; /* the limiter follows the gain stage */
+
+    /* 5. Converge on the loudness target (re-running only the post chain). */
+    if (isfinite(t->lufs)) {
+        double lpre = pre_a.integrated_lufs;
+        if (!isfinite(lpre)) {
+            snprintf(err, errlen, "the input is silent: there is no loudness to normalise");
+            st = LATHE_ERR_EMPTY;
+            goto fail;
+        }
+        double g_prev = NAN, l_prev = NAN, g_cap = HUGE_VAL;
+        g = t->lufs - lpre;
+        for (int pass = 0; pass < MAX_PASSES; pass++) {
+            double l, tp;
+            lathe_fx_stats ls;
+            g = fmin(fmax(g, -60.0), fmin(40.0, g_cap));
+            lathe_fx_set_param(post.fx[0], 0, g);
+            pg.base = 0.5 + 0.038 * pass;
+            pg.span = 0.038;
+            st = measure_post(&spool, &post, out_rate, res->before.info.roles, &pg, &l, &tp, &ls,
+                              lim_in_post, err, errlen);
+            if (st != LATHE_OK)
+                goto fail;
+            res->passes = pass + 1;
+            l_last = l;
+            if (lim_in_post >= 0 && ls.gr_max_db > t->max_limiting_db + 0.05) {
+                /* Too much limiting: the cap binds. Peak gain reduction grows about dB
+                 * for dB with the gain into the limiter. */
+                g_cap = g - (ls.gr_max_db - t->max_limiting_db);
+                g = g_cap;
+                g_prev = l_prev = NAN;
+                continue;
+            }
+            double e = t->lufs - l;
+            if (fabs(e) <= CONVERGED_LU || (e > 0 && g >= g_cap - 1e-6))
+                break;
+            double slope = 1.0;
+            if (isfinite(g_prev) && fabs(g - g_prev) > 1e-6)
+                slope = (l - l_prev) / (g - g_prev);
+            slope = fmin(fmax(slope, 0.2), 1.2);
+            g_prev = g;
+            l_prev = l;
+            g += e / slope;
+        }
+        lathe_fx_set_param(post.fx[0], 0, g);
+        if (o->strict && fabs(t->lufs - l_last) > TARGET_TOL_LU) {
+            snprintf(err, errlen, "%.1f LUFS cannot be reached with at most %.1f dB of limiting "
+                     "(best: %.2f LUFS); nothing written (--strict)", t->lufs, t->max_limiting_db,
+                     l_last);
+            st = LATHE_ERR_TARGET;
+            goto fail;
+        }
+    }
+    res->gain_db = g;
+
+    /* 6. Final pass into the output file. */
+    {
+        lathe_output_format fmt;
+        st = output_format(t, out_rate, nch, o->output, r->seed, &res->before.info, &fmt, err,
+                           errlen);
+        if (st == LATHE_OK)
+            st = lathe_writer_open(o->output, &fmt, o->overwrite, &w, err, errlen);
+        if (st != LATHE_OK)
+            goto fail;
+        pg.base = 0.88;
+        pg.span = 0.07;
+        st = post_pass(&spool, &post, NULL, w, &pg, err, errlen);
+        if (st != LATHE_OK)
+            goto fail;
+        if (lim_in_post >= 0)
+            lathe_fx_get_stats(post.fx[lim_in_post], &res->limiter);
+        st = lathe_writer_commit(w, err, errlen);
+        w = NULL;
+        if (st != LATHE_OK)
+            goto fail;
+    }
+
+    /* 7. Read the written file back and measure it, independently of the pipeline. */
+    st = lathe_analyze_file(o->output, NULL, &res->after, err, errlen, NULL, NULL);
+    if (st != LATHE_OK)
+        goto fail;
+    res->target_met = 1;
+    res->shortfall_lu = isfinite(t->lufs) ? t->lufs - res->after.integrated_lufs : 0.0;
+    if (isfinite(t->lufs) && fabs(res->shortfall_lu) > TARGET_TOL_LU) {
+        res->target_met = 0;
+        if (res->shortfall_lu > 0 && res->limiter.gr_max_db >= t->max_limiting_db - 0.2)
+            snprintf(res->note, sizeof res->note,
+                     "reaching %.1f LUFS would need more than %.1f dB of limiting; stopped at "
+                     "%.2f LUFS (%.2f LU short) rather than crush the dynamics (raise "
+                     "--max-limiting, or add compression, to go louder)",
+                     t->lufs, t->max_limiting_db, res->after.integrated_lufs, res->shortfall_lu);
+        else
+            snprintf(res->note, sizeof res->note, "integrated loudness %.2f LUFS is %.2f LU from "
+                     "the %.1f LUFS target", res->after.integrated_lufs, -res->shortfall_lu, t->lufs);
+    }
+    if (isfinite(t->ceiling_dbtp) && res->after.true_peak_dbtp > t->ceiling_dbtp + 1e-9) {
+        res->target_met = 0;
+        size_t len = strlen(res->note);
+        snprintf(res->note + len, sizeof res->note - len, "%strue peak %.2f dBTP is over the "
+                 "%.1f dBTP ceiling", len ? "; " : "", res->after.true_peak_dbtp, t->ceiling_dbtp);
+    }
+    pg.base = 1.0;
+    pg.span = 0.0;
+    report(&pg, 1.0);
+    st = LATHE_OK;
+    goto done;
+
+fail:
+    lathe_master_result_free(res);
+done:
+    lathe_writer_abort(w);
+    lathe_analyzer_destroy(pre_meter);
+    lathe_chain_destroy(&pre);
+    lathe_chain_destroy(&post);
+    lathe_spool_destroy(&spool);
+    lathe_resampler_destroy(rs);
+    free(lim_params);
+    return st;
+}
