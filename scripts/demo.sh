@@ -50,16 +50,22 @@ power = [(f, 10 ** (d / 10)) for f, d in bands]
 share = sum(p for f, p in power if f < 150) / sum(p for f, p in power)
 tilt = sum(low) / len(low) - sum(mid) / len(mid)
 print()
-print("Low end: 40-125 Hz sits %+.1f dB above 250 Hz-2 kHz (pink noise 0 dB, balanced masters" % tilt)
-print("         about +4..+10 dB); %.0f %% of the power lies below 150 Hz (pink noise 29 %%)." % (100 * share))
+print("Low end: 40-125 Hz sits %+.1f dB above 250 Hz-2 kHz (pink noise: 0 dB);" % tilt)
+print("         %.0f %% of the power lies below 150 Hz (pink noise: 29 %%)." % (100 * share))
 print("Level:   %.1f LUFS integrated, %.1f dBTP true peak: quiet, with headroom to master into."
       % (a["loudness"]["integrated_lufs"], a["peaks"]["true_peak_dbtp"]))
 '
 fi
 
-# ---- 3. Mastering (later issues): master $mix into $out/demo-master.wav, analyse
-# the result next to the mix, and write a before/after report into $out/.
+# ---- 3. Mastering: the mix to Spotify's target with the default chain, the recipe
+# saved beside it (it reproduces the master bit for bit).
+master="$out/demo-master.wav"
+echo
+echo "== lathe master $mix -o $master --target spotify"
+"$lathe" master "$mix" -o "$master" --target spotify --force \
+    --write-recipe "$out/demo-master.recipe.json"
 
 echo
 echo "demo: the unmastered mix is $mix"
-echo "demo: listen to it, or analyse it again with: $lathe analyze $mix"
+echo "demo: the master is $master (recipe: $out/demo-master.recipe.json)"
+echo "demo: analyse either with: $lathe analyze FILE"
