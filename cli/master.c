@@ -315,7 +315,7 @@ int cmd_master(int argc, char **argv)
         for (int i = 0; i < recipe.steps; i++)
             printf("%s%s", i ? " -> " : "", recipe.step[i].cls->name);
         printf("%s\n", res.limiter_added ? " -> limiter (added)" : "");
-        printf("  passes                 %9d (limiter stage re-run to converge)\n", res.passes);
+        printf("  limiter-stage passes   %9d (re-run from the spool until within 0.02 LU)\n", res.passes);
         if (res.note[0])
             printf("\n  note: %s\n", res.note);
     }

@@ -19,7 +19,7 @@
 #include "lathe/master.h"
 
 #define BLOCK LATHE_ENGINE_BLOCK
-#define MAX_PASSES 10
+#define MAX_PASSES 8
 #define CONVERGED_LU 0.02     /* stop iterating within this */
 #define TARGET_TOL_LU 0.1     /* the promise: within this on the written file */
 
@@ -207,31 +207,6 @@ done:
     return st;
 }
 
-/* Runs the post chain into a meter: integrated loudness, true peak, limiter statistics. */
-static lathe_status measure_post(lathe_spool *spool, lathe_chain *post, int rate,
-                                 const lathe_channel_role *roles, progress_ctx *pg, double *lufs,
-                                 double *tp, lathe_fx_stats *lim_stats, int lim_index, char *err,
-                                 size_t errlen)
-{
-    lathe_analyzer *m = NULL;
-    lathe_analysis a;
-    lathe_status st = quick_meter(rate, spool->channels, roles, &m);
-    if (st != LATHE_OK)
-        return st;
-    st = post_pass(spool, post, m, NULL, pg, err, errlen);
-    if (st == LATHE_OK && (st = lathe_analyzer_finish(m, &a)) == LATHE_OK) {
-        *lufs = a.integrated_lufs;
-        *tp = a.true_peak_dbtp;
-        lathe_analysis_free(&a);
-        if (lim_index >= 0)
-            lathe_fx_get_stats(post->fx[lim_index], lim_stats);
-        else
-            memset(lim_stats, 0, sizeof *lim_stats);
-    }
-    lathe_analyzer_destroy(m);
-    return st;
-}
-
 /* The output format for target T: container from the target or the file name, word
  * length and dither from the target, the input's channel roles written as the map. */
 static lathe_status output_format(const lathe_target *t, int rate, int channels, const char *path,
@@ -390,75 +365,89 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
     res->latency_frames = pre.latency + post.latency;
     lim_in_post = lim >= 0 ? 1 : -1; /* the limiter follows the gain stage */
 
-    /* 5. Converge on the loudness target (re-running only the post chain). */
-    if (isfinite(t->lufs)) {
-        double lpre = pre_a.integrated_lufs;
-        if (!isfinite(lpre)) {
-            snprintf(err, errlen, "the input is silent: there is no loudness to normalise");
-            st = LATHE_ERR_EMPTY;
+    /* 5+6. Converge on the loudness target, re-running only the post chain from the
+     *      spool. Every pass writes the output (to its temporary file) while measuring
+     *      it: the pass that lands within CONVERGED_LU is committed, so when the first
+     *      estimate is right (no or light limiting) one pass does everything. */
+    {
+        lathe_output_format fmt;
+        st = output_format(t, out_rate, nch, o->output, r->seed, &res->before.info, &fmt, err,
+                           errlen);
+        if (st != LATHE_OK)
             goto fail;
-        }
         double g_prev = NAN, l_prev = NAN, g_cap = HUGE_VAL;
-        g = t->lufs - lpre;
-        for (int pass = 0; pass < MAX_PASSES; pass++) {
-            double l, tp;
+        if (isfinite(t->lufs)) {
+            if (!isfinite(pre_a.integrated_lufs)) {
+                snprintf(err, errlen, "the input is silent: there is no loudness to normalise");
+                st = LATHE_ERR_EMPTY;
+                goto fail;
+            }
+            g = t->lufs - pre_a.integrated_lufs;
+        }
+        for (int pass = 0;; pass++) {
+            double l = NAN, tp;
             lathe_fx_stats ls;
+            lathe_analyzer *m = NULL;
+            lathe_analysis a;
             g = fmin(fmax(g, -60.0), fmin(40.0, g_cap));
             lathe_fx_set_param(post.fx[0], 0, g);
-            pg.base = 0.5 + 0.038 * pass;
-            pg.span = 0.038;
-            st = measure_post(&spool, &post, out_rate, res->before.info.roles, &pg, &l, &tp, &ls,
-                              lim_in_post, err, errlen);
+            if ((st = lathe_writer_open(o->output, &fmt, o->overwrite, &w, err, errlen)) != LATHE_OK
+                || (st = quick_meter(out_rate, nch, res->before.info.roles, &m)) != LATHE_OK)
+                goto fail;
+            pg.base = 0.5 + 0.45 * (1.0 - pow(0.5, pass));
+            pg.span = 0.45 * pow(0.5, pass + 1);
+            st = post_pass(&spool, &post, m, w, &pg, err, errlen);
+            if (st == LATHE_OK && (st = lathe_analyzer_finish(m, &a)) == LATHE_OK) {
+                l = a.integrated_lufs;
+                tp = a.true_peak_dbtp;
+                (void)tp;
+                lathe_analysis_free(&a);
+            }
+            lathe_analyzer_destroy(m);
             if (st != LATHE_OK)
                 goto fail;
+            memset(&ls, 0, sizeof ls);
+            if (lim_in_post >= 0)
+                lathe_fx_get_stats(post.fx[lim_in_post], &ls);
             res->passes = pass + 1;
             l_last = l;
-            if (lim_in_post >= 0 && ls.gr_max_db > t->max_limiting_db + 0.05) {
+            int done = !isfinite(t->lufs) || pass + 1 >= MAX_PASSES;
+            if (!done && lim_in_post >= 0 && ls.gr_max_db > t->max_limiting_db + 0.05) {
                 /* Too much limiting: the cap binds. Peak gain reduction grows about dB
                  * for dB with the gain into the limiter. */
                 g_cap = g - (ls.gr_max_db - t->max_limiting_db);
                 g = g_cap;
                 g_prev = l_prev = NAN;
+            } else if (!done) {
+                double e = t->lufs - l;
+                if (fabs(e) <= CONVERGED_LU || (e > 0 && g >= g_cap - 1e-6)) {
+                    done = 1;
+                } else {
+                    double slope = 1.0;
+                    if (isfinite(g_prev) && fabs(g - g_prev) > 1e-6)
+                        slope = (l - l_prev) / (g - g_prev);
+                    slope = fmin(fmax(slope, 0.2), 1.2);
+                    g_prev = g;
+                    l_prev = l;
+                    g += e / slope;
+                }
+            }
+            if (!done) {
+                lathe_writer_abort(w);
+                w = NULL;
                 continue;
             }
-            double e = t->lufs - l;
-            if (fabs(e) <= CONVERGED_LU || (e > 0 && g >= g_cap - 1e-6))
-                break;
-            double slope = 1.0;
-            if (isfinite(g_prev) && fabs(g - g_prev) > 1e-6)
-                slope = (l - l_prev) / (g - g_prev);
-            slope = fmin(fmax(slope, 0.2), 1.2);
-            g_prev = g;
-            l_prev = l;
-            g += e / slope;
+            res->limiter = ls;
+            if (o->strict && isfinite(t->lufs) && fabs(t->lufs - l_last) > TARGET_TOL_LU) {
+                snprintf(err, errlen, "%.1f LUFS cannot be reached with at most %.1f dB of limiting "
+                         "(best: %.2f LUFS); nothing written (--strict)", t->lufs,
+                         t->max_limiting_db, l_last);
+                st = LATHE_ERR_TARGET;
+                goto fail;
+            }
+            break;
         }
-        lathe_fx_set_param(post.fx[0], 0, g);
-        if (o->strict && fabs(t->lufs - l_last) > TARGET_TOL_LU) {
-            snprintf(err, errlen, "%.1f LUFS cannot be reached with at most %.1f dB of limiting "
-                     "(best: %.2f LUFS); nothing written (--strict)", t->lufs, t->max_limiting_db,
-                     l_last);
-            st = LATHE_ERR_TARGET;
-            goto fail;
-        }
-    }
-    res->gain_db = g;
-
-    /* 6. Final pass into the output file. */
-    {
-        lathe_output_format fmt;
-        st = output_format(t, out_rate, nch, o->output, r->seed, &res->before.info, &fmt, err,
-                           errlen);
-        if (st == LATHE_OK)
-            st = lathe_writer_open(o->output, &fmt, o->overwrite, &w, err, errlen);
-        if (st != LATHE_OK)
-            goto fail;
-        pg.base = 0.88;
-        pg.span = 0.07;
-        st = post_pass(&spool, &post, NULL, w, &pg, err, errlen);
-        if (st != LATHE_OK)
-            goto fail;
-        if (lim_in_post >= 0)
-            lathe_fx_get_stats(post.fx[lim_in_post], &res->limiter);
+        res->gain_db = g;
         st = lathe_writer_commit(w, err, errlen);
         w = NULL;
         if (st != LATHE_OK)
