@@ -51,6 +51,7 @@ fuzz: deps
 
 bench: build
 	@sh bench/run.sh $(BUILD)
+	@sh bench/master.sh $(BUILD)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

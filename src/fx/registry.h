@@ -17,10 +17,10 @@ extern const lathe_fx_class lathe_fx_dynamic_eq;
 extern const lathe_fx_class lathe_fx_compressor;
 extern const lathe_fx_class lathe_fx_multiband;
 extern const lathe_fx_class lathe_fx_deesser;
-extern const lathe_fx_class lathe_fx_stereo LATHE_FX_PENDING;
-extern const lathe_fx_class lathe_fx_saturate LATHE_FX_PENDING;
+extern const lathe_fx_class lathe_fx_stereo;
+extern const lathe_fx_class lathe_fx_saturate;
 extern const lathe_fx_class lathe_fx_limiter;
-extern const lathe_fx_class lathe_fx_fade LATHE_FX_PENDING;
+extern const lathe_fx_class lathe_fx_fade;
 
 /* In documentation order; entries may be NULL (pending), LATHE_FX_REGISTRY_SIZE long. */
 extern const lathe_fx_class *const lathe_fx_registry[];
