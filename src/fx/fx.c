@@ -33,24 +33,18 @@ const char *lathe_unit_name(lathe_unit unit)
 
 size_t lathe_fx_class_count(void)
 {
-    size_t n = 0;
-    for (unsigned i = 0; i < lathe_fx_registry_size; i++)
-        n += lathe_fx_registry[i] != NULL;
-    return n;
+    return lathe_fx_registry_size;
 }
 
 const lathe_fx_class *lathe_fx_class_at(size_t index)
 {
-    for (unsigned i = 0; i < lathe_fx_registry_size; i++)
-        if (lathe_fx_registry[i] && index-- == 0)
-            return lathe_fx_registry[i];
-    return NULL;
+    return index < lathe_fx_registry_size ? lathe_fx_registry[index] : NULL;
 }
 
 const lathe_fx_class *lathe_fx_class_find(const char *name)
 {
     for (unsigned i = 0; name && i < lathe_fx_registry_size; i++)
-        if (lathe_fx_registry[i] && strcmp(lathe_fx_registry[i]->name, name) == 0)
+        if (strcmp(lathe_fx_registry[i]->name, name) == 0)
             return lathe_fx_registry[i];
     return NULL;
 }

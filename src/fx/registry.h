@@ -6,10 +6,6 @@
 
 #include "lathe/fx.h"
 
-/* Classes still being written are declared weak, so the library links without them
- * and the registry skips them; each becomes a plain declaration once it lands. */
-#define LATHE_FX_PENDING __attribute__((weak))
-
 extern const lathe_fx_class lathe_fx_gain;
 extern const lathe_fx_class lathe_fx_dc_block;
 extern const lathe_fx_class lathe_fx_eq;
@@ -22,7 +18,7 @@ extern const lathe_fx_class lathe_fx_saturate;
 extern const lathe_fx_class lathe_fx_limiter;
 extern const lathe_fx_class lathe_fx_fade;
 
-/* In documentation order; entries may be NULL (pending), LATHE_FX_REGISTRY_SIZE long. */
+/* In documentation order, lathe_fx_registry_size entries. */
 extern const lathe_fx_class *const lathe_fx_registry[];
 extern const unsigned lathe_fx_registry_size;
 
