@@ -113,8 +113,9 @@ LATHE_API lathe_status lathe_writer_open(const char *path, const lathe_output_fo
                                          size_t errlen);
 /** [control] Appends FRAMES frames of planar float CH[0..channels-1] (at the source
  *  rate; 1.0 = full scale). PCM output is dithered, rounded and clipped; float output is
- *  written unchanged. LATHE_ERR_NON_FINITE if a sample is NaN or infinite,
- *  LATHE_ERR_WRITE on an I/O error (disk full...): the writer then only accepts
+ *  written unchanged. LATHE_ERR_NON_FINITE if a sample is NaN or infinite (nothing
+ *  of the block is written; the writer stays usable), LATHE_ERR_WRITE on an I/O error
+ *  (disk full...): lathe_writer_error says why, and the writer then only accepts
  *  lathe_writer_abort or a commit that fails. */
 LATHE_API lathe_status lathe_writer_write(lathe_writer *w, const float *const *ch,
                                           size_t frames);
@@ -136,6 +137,9 @@ typedef struct lathe_writer_stats {
 
 /** [any] Current figures of W. */
 LATHE_API void lathe_writer_get_stats(const lathe_writer *w, lathe_writer_stats *out);
+/** [any] One line describing the first write failure ("" if none), valid until
+ *  commit/abort. */
+LATHE_API const char *lathe_writer_error(const lathe_writer *w);
 /** [any] The temporary file's path (for messages and tests), valid until commit/abort. */
 LATHE_API const char *lathe_writer_temp_path(const lathe_writer *w);
 

@@ -190,9 +190,11 @@ static lathe_status post_pass(lathe_spool *spool, lathe_chain *post, lathe_analy
         if (meter)
             lathe_analyzer_process(meter, blk, n);
         if (w && (st = lathe_writer_write(w, blk, n)) != LATHE_OK) {
-            snprintf(err, errlen, "%s", st == LATHE_ERR_NON_FINITE
-                     ? "the chain produced NaN/Inf samples (a bug: please report it)"
-                     : "write error (disk full?)");
+            if (st == LATHE_ERR_NON_FINITE)
+                snprintf(err, errlen, "the chain produced NaN/Inf samples (a bug: please report it)");
+            else
+                snprintf(err, errlen, "%s", lathe_writer_error(w)[0] ? lathe_writer_error(w)
+                                                                      : "write error");
             goto done;
         }
         if (!flushing && spool->frames > 0
