@@ -58,6 +58,21 @@ PY
 expect 4 "NaN input" "$LATHE_BIN" master "$tmp/nan.wav" -o "$tmp/c.wav"
 ls "$tmp" | grep -qE '^c\.|lathe-' && bad "a failed run left a file: $(ls -a "$tmp")" || ok
 
+# A full disk: exit 5, one line, and nothing left under the final name nor a temporary
+# file. A 256 KiB tmpfs in a private mount namespace (root only).
+mkdir -p "$tmp/small"
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+    unshare -m sh -c "mount -t tmpfs -o size=256k tmpfs '$tmp/small' && \
+        '$LATHE_BIN' master '$tmp/mix.wav' -o '$tmp/small/x.wav' >/dev/null 2>'$tmp/err'; \
+        echo \$? > '$tmp/code'; ls -A '$tmp/small' > '$tmp/left'"
+    [ "$(cat "$tmp/code")" = 5 ] && [ "$(wc -l < "$tmp/err")" = 1 ] && ok \
+        || bad "full disk: exit $(cat "$tmp/code"), stderr: $(cat "$tmp/err")"
+    [ ! -s "$tmp/left" ] && ok || bad "full disk left files: $(cat "$tmp/left")"
+    grep -qi "space" "$tmp/err" && ok || bad "full disk message does not say why: $(cat "$tmp/err")"
+else
+    echo "(full-disk check skipped: needs root and unshare)"
+fi
+
 # Not strict: written, with a note on stderr saying how far short and why; exit 0.
 "$LATHE_BIN" master "$tmp/mix.wav" -o "$tmp/d.wav" --lufs -4 --max-limiting 2 >"$tmp/out" 2>"$tmp/err"
 code=$?
