@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* limiter: look-ahead true-peak limiter. The output's true peak stays under the
+ * ceiling with smooth gain changes; see docs/fx/limiter.md for the design.
+ *
+ * Signal path per input frame n (all channels in step):
+ *   1. input gain (glides over 50 ms), non-finite samples replaced by 0, samples beyond
+ *      +120 dBFS clipped there;
+ *   2. true-peak detection at 4x..8x (dsp/tp_detect): P[n] estimates max |x(t)| over
+ *      the sample interval starting at j = n - DELAY, as the largest reading of an
+ *      accurate interpolator, libswresample's and the BS.1770-4 reference;
+ *   3. required gain reduction R[j] = max(0, 20 log10(P / T)) dB, T = the ceiling less a
+ *      safety margin; "linked" takes the largest R over the channels;
+ *   4. hold: H[j] = max of R over the last S + 2 PAD + 1 + hold frames (peak_hold), where
+ *      S = the look-ahead in frames;
+ *   5. release: E follows H up at once and down exponentially ("fixed"); "auto" adds a
+ *      slow envelope E_s that follows E while H > 0 (and falls to 0 otherwise) with an
+ *      attack of 5 and a release of 10 release times, and uses max(E, E_s): short
+ *      peaks recover fast, sustained limiting slowly;
+ *   6. smoothing: three cascaded moving averages of total span S + 1 frames (a
+ *      quadratic B-spline kernel, so the gain curve has continuous slope and curvature);
+ *   7. the output frame m = j - S - PAD = n - latency gets gain 10^(-Z/20).
+ * Why the ceiling holds: every value averaged in step 6 for frame m comes from a hold
+ * window (step 4) that contains R over [m - PAD, m + PAD], and E >= H, so the averaged
+ * reduction is at least the largest reduction required within PAD frames of m: the
+ * gain reaches its floor before the peak arrives and leaves it only after. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dsp/boxcar.h"
+#include "dsp/peak_hold.h"
+#include "dsp/smooth.h"
+#include "dsp/tp_detect.h"
+#include "fx/registry.h"
+
+enum {
+    P_CEILING, P_LOOKAHEAD, P_RELEASE, P_RELEASE_MODE, P_HOLD, P_OVERSAMPLING, P_LINK,
+    P_INPUT_GAIN, P_COUNT
+};
+
+enum { MODE_FIXED, MODE_AUTO };
+enum { LINK_LINKED, LINK_INDEPENDENT };
+
+static const char *const mode_choices[] = { "fixed", "auto", NULL };
+static const char *const link_choices[] = { "linked", "independent", NULL };
+
+static const lathe_param_desc params[P_COUNT] = {
+    [P_CEILING] = { "ceiling_dbtp", LATHE_UNIT_DBTP, -20.0, 0.0, -1.0, NULL,
+                    "Highest true-peak level of the output (ITU-R BS.1770-4, as libebur128 "
+                    "and ffmpeg measure it)." },
+    [P_LOOKAHEAD] = { "lookahead_ms", LATHE_UNIT_MS, 0.5, 10.0, 5.0, NULL,
+                      "Attack time: the gain starts falling this long before a peak; sets "
+                      "the latency (fixed when the limiter is created)." },
+    [P_RELEASE] = { "release_ms", LATHE_UNIT_MS, 1.0, 1000.0, 100.0, NULL,
+                    "Release time constant after a peak (in auto mode: after short peaks)." },
+    [P_RELEASE_MODE] = { "release_mode", LATHE_UNIT_CHOICE, 0, 1, MODE_AUTO, mode_choices,
+                         "fixed: one release time; auto: program-dependent, recovering quickly "
+                         "from short peaks and slowly after sustained limiting." },
+    [P_HOLD] = { "hold_ms", LATHE_UNIT_MS, 0.0, 50.0, 10.0, NULL,
+                 "Time the gain stays down after a peak before releasing; covering the "
+                 "half period of the lowest bass note avoids low-frequency distortion." },
+    [P_OVERSAMPLING] = { "oversampling", LATHE_UNIT_INTEGER, 4, 8, 8, NULL,
+                         "Oversampling factor of the true-peak detector (4 to 8)." },
+    [P_LINK] = { "link", LATHE_UNIT_CHOICE, 0, 1, LINK_LINKED, link_choices,
+                 "linked: one gain for all channels (keeps the stereo image); independent: "
+                 "each channel limited on its own." },
+    [P_INPUT_GAIN] = { "input_gain_db", LATHE_UNIT_DB, -24.0, 24.0, 0.0, NULL,
+                       "Gain before limiting (drive); changes glide over 50 ms." },
+};
+
+#define MARGIN_DB 0.05          /* aim this far under the ceiling (see docs/fx/limiter.md) */
+#define PAD 2                   /* frames either side of a sample whose peaks bound its gain */
+#define CHUNK 256               /* frames per internal block */
+#define GLIDE_S 0.050           /* input gain and ceiling glide time */
+#define SLOW_ATTACK 5.0         /* auto mode: slow envelope attack, in release times */
+#define SLOW_RELEASE 10.0       /* auto mode: slow envelope release, in release times */
+#define SNAP_DB 1e-6            /* an envelope this close to its target jumps there */
+#define MAX_HOLD_MS 50.0
+#define INPUT_MAX 1e6f          /* +120 dBFS */
+
+typedef struct lim_chan {
+    lathe_tp_detector det;
+    lathe_peak_hold hold;
+    lathe_boxcar box[3];
+    double e_fast, e_slow;      /* envelopes, dB of reduction */
+    float *delay;               /* ring of delay_mask + 1 samples */
+    float peak[CHUNK];
+    float in[CHUNK];
+} lim_chan;
+
+typedef struct lim_state {
+    int channels;
+    double rate;
+    double p[P_COUNT];
+    size_t lookahead;           /* S, frames */
+    size_t latency;             /* DELAY + S + PAD */
+    size_t delay_mask;
+    size_t write;               /* delay ring write position */
+    lathe_ramp in_gain;         /* linear */
+    lathe_ramp thresh;          /* linear T = ceiling - margin */
+    float clamp;                /* last-resort sample clamp (linear ceiling) */
+    size_t clamp_hold;          /* frames until clamp may drop to the new ceiling */
+    double a_rel, a_slow_att, a_slow_rel;
+    float gin[CHUNK];
+    float tcur[CHUNK];
+    double gr_max, gr_sum;
+    long long frames, active;
+    lim_chan ch[8];
+} lim_state;
+
+static double coef_for(double time_s, double rate)
+{
+    return exp(-1.0 / (time_s * rate));
+}
+
+static void set_release(lim_state *s)
+{
+    const double r = s->p[P_RELEASE] / 1000.0;
+    s->a_rel = coef_for(r, s->rate);
+    s->a_slow_att = coef_for(SLOW_ATTACK * r, s->rate);
+    s->a_slow_rel = coef_for(SLOW_RELEASE * r, s->rate);
+}
+
+static size_t hold_len(const lim_state *s)
+{
+    size_t h = (size_t)llround(s->p[P_HOLD] / 1000.0 * s->rate);
+    return s->lookahead + 2 * PAD + 1 + h;
+}
+
+static double thresh_lin(double ceiling_db)
+{
+    return pow(10.0, (ceiling_db - MARGIN_DB) / 20.0);
+}
+
+static void lim_destroy(void *state)
+{
+    lim_state *s = state;
+    if (!s)
+        return;
+    for (int c = 0; c < 8; c++) {
+        lathe_tp_detector_free(&s->ch[c].det);
+        lathe_peak_hold_free(&s->ch[c].hold);
+        for (int b = 0; b < 3; b++)
+            lathe_boxcar_free(&s->ch[c].box[b]);
+        free(s->ch[c].delay);
+    }
+    free(s);
+}
+
+static void lim_reset(void *state)
+{
+    lim_state *s = state;
+    for (int c = 0; c < s->channels; c++) {
+        lim_chan *k = &s->ch[c];
+        lathe_tp_detector_reset(&k->det);
+        lathe_peak_hold_reset(&k->hold);
+        for (int b = 0; b < 3; b++)
+            lathe_boxcar_reset(&k->box[b]);
+        k->e_fast = k->e_slow = 0.0;
+        memset(k->delay, 0, sizeof(float) * (s->delay_mask + 1));
+    }
+    s->write = 0;
+    lathe_ramp_finish(&s->in_gain);
+    lathe_ramp_finish(&s->thresh);
+    s->clamp = (float)pow(10.0, s->p[P_CEILING] / 20.0);
+    s->clamp_hold = 0;
+    s->gr_max = s->gr_sum = 0.0;
+    s->frames = s->active = 0;
+}
+
+static lathe_status lim_create(const lathe_fx_setup *setup, const double *p, void **out)
+{
+    lim_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return LATHE_ERR_NO_MEMORY;
+    s->channels = setup->channels;
+    s->rate = setup->rate_hz;
+    for (int i = 0; i < P_COUNT; i++)
+        s->p[i] = p[i];
+    s->lookahead = (size_t)llround(p[P_LOOKAHEAD] / 1000.0 * s->rate);
+    if (s->lookahead < 1)
+        s->lookahead = 1;
+    s->latency = LATHE_TP_DELAY + s->lookahead + PAD;
+    size_t ring = 1;
+    while (ring < s->latency + 1)
+        ring <<= 1;
+    s->delay_mask = ring - 1;
+    const size_t max_hold = s->lookahead + 2 * PAD + 1
+                          + (size_t)llround(MAX_HOLD_MS / 1000.0 * s->rate);
+    /* three boxes of total length S + 3: their cascade spans S + 1 frames */
+    const size_t total = s->lookahead + 3;
+    const size_t l1 = total / 3, l2 = (total - l1) / 2, l3 = total - l1 - l2;
+    const size_t lens[3] = { l1, l2, l3 };
+
+    for (int c = 0; c < s->channels; c++) {
+        lim_chan *k = &s->ch[c];
+        lathe_status st = lathe_tp_detector_init(&k->det, (int)p[P_OVERSAMPLING], CHUNK, s->rate);
+        if (st == LATHE_OK)
+            st = lathe_peak_hold_init(&k->hold, max_hold, hold_len(s));
+        for (int b = 0; b < 3 && st == LATHE_OK; b++)
+            st = lathe_boxcar_init(&k->box[b], lens[b]);
+        if (st == LATHE_OK && !(k->delay = calloc(ring, sizeof(float))))
+            st = LATHE_ERR_NO_MEMORY;
+        if (st != LATHE_OK) {
+            lim_destroy(s);
+            return st;
+        }
+    }
+    const size_t glide = (size_t)llround(GLIDE_S * s->rate);
+    lathe_ramp_init(&s->in_gain, pow(10.0, p[P_INPUT_GAIN] / 20.0), glide);
+    lathe_ramp_init(&s->thresh, thresh_lin(p[P_CEILING]), glide);
+    set_release(s);
+    lim_reset(s);
+    *out = s;
+    return LATHE_OK;
+}
+
+static void lim_set_param(void *state, int id, double v)
+{
+    lim_state *s = state;
+    const double old = s->p[id];
+    s->p[id] = v;
+    switch (id) {
+    case P_CEILING: {
+        lathe_ramp_set(&s->thresh, thresh_lin(v));
+        /* samples already in the pipeline were limited to the old ceiling */
+        float lin = (float)pow(10.0, v / 20.0);
+        if (lin > s->clamp)
+            s->clamp = lin;
+        s->clamp_hold = s->latency + s->thresh.length + 1;
+        break;
+    }
+    case P_RELEASE:
+        set_release(s);
+        break;
+    case P_RELEASE_MODE:
+        if ((int)old == MODE_AUTO && (int)v == MODE_FIXED)
+            for (int c = 0; c < s->channels; c++)
+                if (s->ch[c].e_slow > s->ch[c].e_fast)
+                    s->ch[c].e_fast = s->ch[c].e_slow;
+        break;
+    case P_HOLD:
+        for (int c = 0; c < s->channels; c++)
+            lathe_peak_hold_set_length(&s->ch[c].hold, hold_len(s));
+        break;
+    case P_OVERSAMPLING:
+        for (int c = 0; c < s->channels; c++)
+            lathe_tp_detector_set_factor(&s->ch[c].det, (int)v);
+        break;
+    case P_INPUT_GAIN:
+        lathe_ramp_set(&s->in_gain, pow(10.0, v / 20.0));
+        break;
+    default:                    /* lookahead: fixed at creation (it sets the latency) */
+        break;
+    }
+}
+
+/* Steps 4-6 for one channel: reduction R (dB) in, smoothed reduction Z (dB) out. */
+static inline double chain_step(lim_chan *k, double r, int mode, const lim_state *s)
+{
+    const double h = lathe_peak_hold_push(&k->hold, r);
+    double e = k->e_fast;
+    if (h >= e) {
+        e = h;
+    } else {
+        e = h + (e - h) * s->a_rel;
+        if (e - h < SNAP_DB)
+            e = h;
+    }
+    k->e_fast = e;
+    if (mode == MODE_AUTO) {
+        /* follows E while some reduction is required (H > 0) and falls to 0 once
+         * none is (during the fast release that follows a short peak), so a short
+         * peak leaves it low and sustained limiting fills it */
+        double es = k->e_slow;
+        const double target = h > 0.0 ? e : 0.0;
+        if (target > es) {
+            es = target + (es - target) * s->a_slow_att;
+        } else {
+            es = target + (es - target) * s->a_slow_rel;
+            if (es - target < SNAP_DB)
+                es = target;
+        }
+        k->e_slow = es;
+        if (es > e)
+            e = es;
+    } else {
+        k->e_slow = e;
+    }
+    double z = lathe_boxcar_push(&k->box[0], e);
+    z = lathe_boxcar_push(&k->box[1], z);
+    return lathe_boxcar_push(&k->box[2], z);
+}
+
+static void process_chunk(lim_state *s, float *const *ch, size_t off, size_t n)
+{
+    const int nch = s->channels;
+    const int mode = (int)s->p[P_RELEASE_MODE];
+    const int linked = (int)s->p[P_LINK] == LINK_LINKED;
+    const double ln10_20 = M_LN10 / 20.0;
+
+    /* 1. input gain and the threshold, per frame */
+    float floor_level = INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        s->gin[i] = (float)lathe_ramp_next(&s->in_gain);
+        s->tcur[i] = (float)lathe_ramp_next(&s->thresh);
+        floor_level = s->tcur[i] < floor_level ? s->tcur[i] : floor_level;
+    }
+    /* 2. detection */
+    for (int c = 0; c < nch; c++) {
+        lim_chan *k = &s->ch[c];
+        const float *x = ch[c] + off;
+        for (size_t i = 0; i < n; i++) {
+            /* non-finite samples become silence; absurd ones (beyond +120 dBFS) are
+             * clipped there, so no filter sum can overflow */
+            float v = isfinite(x[i]) ? x[i] : 0.0f;
+            v = v > INPUT_MAX ? INPUT_MAX : v < -INPUT_MAX ? -INPUT_MAX : v;
+            k->in[i] = s->gin[i] == 1.0f ? v : v * s->gin[i];
+        }
+        lathe_tp_detect(&k->det, k->in, n, floor_level, k->peak);
+    }
+    /* 3-7 per frame */
+    const size_t mask = s->delay_mask;
+    for (size_t i = 0; i < n; i++) {
+        const float t = s->tcur[i];
+        double rl = 0.0;
+        double r[8];
+        for (int c = 0; c < nch; c++) {
+            const float pk = s->ch[c].peak[i];
+            r[c] = pk > t ? 20.0 * log10((double)pk / (double)t) : 0.0;
+            rl = r[c] > rl ? r[c] : rl;
+        }
+        const size_t w = s->write;
+        const size_t rd = (w - s->latency) & mask;
+        double gr_frame = 0.0, z_prev = 0.0, g_prev = 1.0;
+        for (int c = 0; c < nch; c++) {
+            lim_chan *k = &s->ch[c];
+            k->delay[w] = k->in[i];
+            const double z = chain_step(k, linked ? rl : r[c], mode, s);
+            float y = k->delay[rd];
+            if (z > 0.0) {
+                if (z != z_prev) {      /* linked channels share one gain */
+                    z_prev = z;
+                    g_prev = exp(-z * ln10_20);
+                }
+                y = (float)((double)y * g_prev);
+                y = y > s->clamp ? s->clamp : y < -s->clamp ? -s->clamp : y;
+            }
+            ch[c][off + i] = y;
+            gr_frame = z > gr_frame ? z : gr_frame;
+        }
+        s->write = (w + 1) & mask;
+        if (s->clamp_hold && !--s->clamp_hold)
+            s->clamp = (float)pow(10.0, s->p[P_CEILING] / 20.0);
+        s->gr_sum += gr_frame;
+        s->gr_max = gr_frame > s->gr_max ? gr_frame : s->gr_max;
+        s->active += gr_frame > 0.1;
+    }
+    s->frames += (long long)n;
+}
+
+static void lim_process(void *state, float *const *ch, size_t frames)
+{
+    lim_state *s = state;
+    for (size_t off = 0; off < frames; off += CHUNK)
+        process_chunk(s, ch, off, frames - off < CHUNK ? frames - off : CHUNK);
+}
+
+static size_t lim_latency(const void *state)
+{
+    return ((const lim_state *)state)->latency;
+}
+
+static void lim_stats(const void *state, lathe_fx_stats *out)
+{
+    const lim_state *s = state;
+    out->gr_max_db = s->gr_max;
+    out->gr_mean_db = s->frames ? s->gr_sum / (double)s->frames : 0.0;
+    out->gr_active_percent = s->frames ? 100.0 * (double)s->active / (double)s->frames : 0.0;
+}
+
+const lathe_fx_class lathe_fx_limiter = {
+    .name = "limiter",
+    .summary = "look-ahead true-peak limiter (oversampled detection, smooth gain)",
+    .params = params,
+    .num_params = P_COUNT,
+    .create = lim_create,
+    .set_param = lim_set_param,
+    .process = lim_process,
+    .latency = lim_latency,
+    .reset = lim_reset,
+    .stats = lim_stats,
+    .destroy = lim_destroy,
+};
