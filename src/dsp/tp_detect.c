@@ -262,7 +262,7 @@ void lathe_tp_detect(lathe_tp_detector *d, const float *x, size_t n, float floor
     const double bound = fmax(d->bound[fi], d->bs_bound);
     float *hist = d->hist;
     float *const cur = hist + keep;         /* cur[i]: the i-th new sample */
-    float *const bs_out = d->branch + (size_t)(LATHE_TP_KINDS * (LATHE_TP_MAX_FACTOR - 1)) * stride;
+    float *const bs_out = branch_of(d, LATHE_TP_KINDS, 1);    /* after the kinds' branches */
 
     memcpy(cur, x, sizeof(float) * n);
     for (size_t s0 = 0; s0 < n; s0 += SEG) {
@@ -284,7 +284,7 @@ void lathe_tp_detect(lathe_tp_detector *d, const float *x, size_t n, float floor
         for (int kind = 0; kind < LATHE_TP_KINDS; kind++)
             for (int p = 1; p < f; p++)
                 fir_branch(d->coef[kind][fi][p - 1], d->taps[kind], cur + s0 - d->offset[kind],
-                           len, d->branch + (size_t)(kind * (LATHE_TP_MAX_FACTOR - 1) + p - 1) * stride + s0);
+                           len, branch_of(d, kind, p) + s0);
         for (int p = 1; p < lb; p++)
             fir_branch(d->bs_coef[p - 1], d->bs_taps, cur + s0 - d->bs_offset, len,
                        bs_out + (size_t)(p - 1) * stride + s0);
