@@ -9,6 +9,7 @@
 set -eu
 
 # python3: parses `lathe analyze --json` in tests and the demo.
+# chromium: headless browser for the HTML report tests (tests/deliver/).
 # pingus-data: tracker modules (ffmpeg renders them via libopenmpt) used as real
 # music by tests/meter/ffmpeg_agreement.sh and bench/run.sh.
 PKGS="build-essential cmake pkg-config
@@ -16,7 +17,8 @@ libsndfile1-dev libebur128-dev libsoxr-dev libfftw3-dev libjansson-dev
 libtag1-dev libtagc0-dev
 clang libclang-rt-14-dev
 ffmpeg flac
-python3 pingus-data"
+python3 pingus-data time
+chromium"
 
 quiet=0
 [ "${1:-}" = "--quiet" ] && quiet=1

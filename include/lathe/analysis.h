@@ -26,6 +26,7 @@ typedef struct lathe_analysis_config {
     double correlation_window_ms; /* window for the minimum correlation (default 400) */
     int use_roles;            /* 1: use ROLES below instead of the file's/defaults (default 0) */
     lathe_channel_role roles[LATHE_MAX_CHANNELS];
+    int visuals;              /* 1: collect lathe_visuals for plots (reports; default 0) */
 } lathe_analysis_config;
 
 /** [any] Fills CFG with the defaults above. */
@@ -42,6 +43,40 @@ typedef struct lathe_channel_stats {
     int64_t clip_runs;        /* runs of >= 3 consecutive samples at full scale */
     int64_t clipped_samples;  /* samples in those runs */
 } lathe_channel_stats;
+
+/** Columns the waveform overview aims at (a length hint gives exactly up to this many;
+ *  without one the overview holds between this and twice this). */
+#define LATHE_VISUAL_COLUMNS 1500
+/** Cells per side of the stereo density image. */
+#define LATHE_DENSITY_SIZE 64
+
+/** What reports plot beyond the figures, collected in the same pass in constant memory
+ *  (lathe_analysis_config.visuals). Column i of a series covers frames
+ *  [i * step_frames, (i + 1) * step_frames) of the stream (the last may be partial). */
+typedef struct lathe_visuals {
+    /* waveform overview of the first two channels (one for mono) */
+    int wave_channels;
+    size_t wave_count;
+    int64_t wave_step_frames;
+    float *wave_min[2], *wave_max[2];  /* sample extremes in each column, full scale = 1 */
+    float *wave_rms[2];                /* RMS in each column (linear) */
+    /* phase correlation of the L/R pair over time (count 0 without a pair); columns
+     * last at least 100 ms; NAN where the column is quieter than -50 dBFS RMS */
+    size_t corr_count;
+    int64_t corr_step_frames;
+    float *correlation;
+    /* stereo density ("goniometer" histogram) of the L/R pair: each frame is placed at
+     * angle atan2(M, S) with M = (L+R)/sqrt2, S = (R-L)/sqrt2 (L to the upper left, R to
+     * the upper right, mono straight up, anti-phase sideways) and at a radius that is
+     * its level on a log scale: radius 1 at 0 dB (L = R = full scale), 0 at
+     * -density_range_db; frames below that are not counted. Row 0 is the top,
+     * column 0 the left; cells are normalised to the fullest = 1. density_size is 0
+     * without an L/R pair. */
+    int density_size;
+    double density_range_db;
+    int64_t density_frames;            /* frames counted */
+    float density[LATHE_DENSITY_SIZE * LATHE_DENSITY_SIZE];
+} lathe_visuals;
 
 typedef struct lathe_analysis {
     /* format */
@@ -95,6 +130,10 @@ typedef struct lathe_analysis {
 
     int channels;
     lathe_channel_stats channel[LATHE_MAX_CHANNELS];
+
+    /* plot data when lathe_analysis_config.visuals was set, else NULL; owned by the
+     * analysis (freed by lathe_analysis_free) */
+    lathe_visuals *visuals;
 } lathe_analysis;
 
 typedef struct lathe_analyzer lathe_analyzer;
@@ -115,7 +154,7 @@ LATHE_API lathe_status lathe_analyzer_finish(lathe_analyzer *an, lathe_analysis 
 /** [control] NULL-safe. */
 LATHE_API void lathe_analyzer_destroy(lathe_analyzer *an);
 
-/** [control] Frees the series owned by A (not A itself); NULL-safe. */
+/** [control] Frees the series and visuals owned by A (not A itself); NULL-safe. */
 LATHE_API void lathe_analysis_free(lathe_analysis *a);
 
 /** Progress callback: FRACTION in 0..1; return non-zero to cancel. */

@@ -12,6 +12,7 @@
 #include "meter/spectrum.h"
 #include "meter/stereo.h"
 #include "meter/truepeak.h"
+#include "meter/visuals.h"
 
 #define BLOCK 4096   /* frames per block read and measured */
 
@@ -25,6 +26,7 @@ struct lathe_analyzer {
     lathe_spectrum_meter *spec;
     lathe_levels_meter levels;
     lathe_stereo_meter stereo;
+    lathe_visuals_meter *vis;       /* plot data, when cfg.visuals */
     float *clean[LATHE_MAX_CHANNELS]; /* BLOCK frames: a copy with non-finite set to 0 */
     int64_t non_finite;
     int finished;
@@ -86,6 +88,8 @@ static lathe_status analyzer_create(const lathe_analysis_config *cfg, int rate, 
     if (st == LATHE_OK && cfg->spectrum)
         st = lathe_spectrum_create(rate, channels, channels == 2 && an->stereo_pair, include,
                                    &an->spec);
+    if (st == LATHE_OK && cfg->visuals)
+        st = lathe_visuals_meter_create(rate, channels, an->stereo_pair, expected_frames, &an->vis);
     for (int c = 0; st == LATHE_OK && c < channels; c++)
         if (!(an->clean[c] = malloc(sizeof(float) * BLOCK)))
             st = LATHE_ERR_NO_MEMORY;
@@ -117,6 +121,8 @@ static void measure(lathe_analyzer *an, const float *const *ch, size_t n)
         lathe_spectrum_process(an->spec, ch, n);
     if (an->stereo_pair)
         lathe_stereo_process(&an->stereo, ch[0], ch[1], n);
+    if (an->vis)
+        lathe_visuals_meter_process(an->vis, ch, n);
 }
 
 lathe_status lathe_analyzer_process(lathe_analyzer *an, const float *const *ch, size_t frames)
@@ -251,6 +257,10 @@ lathe_status lathe_analyzer_finish(lathe_analyzer *an, lathe_analysis *a)
     }
     if (an->spec)
         lathe_spectrum_result(an->spec, a->spectrum_db, a->spectrum_mid_db, a->spectrum_side_db);
+    if (an->vis && lathe_visuals_meter_finish(an->vis, &a->visuals) != LATHE_OK) {
+        lathe_analysis_free(a);
+        return LATHE_ERR_NO_MEMORY;
+    }
     return LATHE_OK;
 }
 
@@ -261,6 +271,7 @@ void lathe_analyzer_destroy(lathe_analyzer *an)
     lathe_loudness_destroy(an->loud);
     lathe_truepeak_destroy(an->tp);
     lathe_spectrum_destroy(an->spec);
+    lathe_visuals_meter_destroy(an->vis);
     for (int c = 0; c < LATHE_MAX_CHANNELS; c++)
         free(an->clean[c]);
     free(an);
@@ -274,42 +285,60 @@ void lathe_analysis_free(lathe_analysis *a)
     free(a->short_term_lufs);
     a->momentary_lufs = a->short_term_lufs = NULL;
     a->series_count = 0;
+    lathe_visuals_free(a->visuals);
+    a->visuals = NULL;
 }
 
-lathe_status lathe_analyze_file(const char *path, const lathe_analysis_config *cfg,
-                                lathe_analysis *out, char *err, size_t errlen,
-                                lathe_progress_fn progress, void *user)
+static void set_err(char *err, size_t errlen, const char *text)
 {
-    lathe_reader *rd = NULL;
+    if (err && errlen)
+        snprintf(err, errlen, "%s", text);
+}
+
+/* Longest stream whose declared length sizes the loudness series up front (24 h);
+ * a longer or absurd header figure (a few bytes of FLAC can claim 2^36 frames)
+ * only sizes it to this, and the series grows as audio actually arrives. */
+#define SERIES_HINT_MAX_S 86400
+
+lathe_status lathe_analyze_reader(lathe_reader *rd, const lathe_analysis_config *cfg,
+                                  lathe_analysis *out, char *err, size_t errlen,
+                                  lathe_progress_fn progress, void *user)
+{
     lathe_analyzer *an = NULL;
     lathe_analysis_config defaults;
     lathe_status st;
     float *buf[LATHE_MAX_CHANNELS] = { 0 };
     lathe_audio_info info;
+    int64_t hint;
 
     if (!out)
         return LATHE_ERR_INVALID_ARGUMENT;
     memset(out, 0, sizeof *out);
+    if (!rd) {
+        set_err(err, errlen, "no reader given");
+        return LATHE_ERR_INVALID_ARGUMENT;
+    }
     if (!cfg) {
         lathe_analysis_config_defaults(&defaults);
         cfg = &defaults;
     }
-    st = lathe_reader_open(path, &rd, err, errlen);
-    if (st != LATHE_OK)
-        return st;
     info = *lathe_reader_info(rd);
-    st = analyzer_create(cfg, info.rate_hz, info.channels, info.roles, info.frames,
+    hint = info.frames;
+    if (hint < 0)
+        hint = 0;
+    if (hint > (int64_t)info.rate_hz * SERIES_HINT_MAX_S)
+        hint = (int64_t)info.rate_hz * SERIES_HINT_MAX_S;
+    st = analyzer_create(cfg, info.rate_hz, info.channels, info.roles, hint,
                          info.full_scale, &an);
     if (st != LATHE_OK) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s", st == LATHE_ERR_INVALID_ARGUMENT
-                     ? "invalid analysis settings" : lathe_status_str(st));
+        set_err(err, errlen, st == LATHE_ERR_INVALID_ARGUMENT ? "invalid analysis settings"
+                                                              : lathe_status_str(st));
         goto done;
     }
     for (int c = 0; c < info.channels; c++) {
         if (!(buf[c] = malloc(sizeof(float) * BLOCK))) {
             st = LATHE_ERR_NO_MEMORY;
-            snprintf(err, errlen, "%s", "out of memory");
+            set_err(err, errlen, "out of memory");
             goto done;
         }
     }
@@ -320,8 +349,8 @@ lathe_status lathe_analyze_file(const char *path, const lathe_analysis_config *c
             lathe_analyzer_process(an, (const float *const *)buf, got);
         if (st == LATHE_ERR_TRUNCATED) {
             if (err && errlen)
-                snprintf(err, errlen, "truncated: the header declares more audio than the file "
-                         "holds (read %lld frames)", (long long)an->levels.frames);
+                snprintf(err, errlen, "truncated: the file ends before the end its header "
+                         "declares (read %lld frames)", (long long)an->levels.frames);
             goto done;
         }
         if (st != LATHE_OK) {
@@ -335,14 +364,13 @@ lathe_status lathe_analyze_file(const char *path, const lathe_analysis_config *c
         if (progress && info.frames > 0
             && progress(user, (double)an->levels.frames / (double)info.frames)) {
             st = LATHE_ERR_INVALID_ARGUMENT;
-            snprintf(err, errlen, "%s", "cancelled");
+            set_err(err, errlen, "cancelled");
             goto done;
         }
     }
     if (an->levels.frames == 0) {
         st = LATHE_ERR_EMPTY;
-        if (err && errlen)
-            snprintf(err, errlen, "%s", "the file holds no audio frames");
+        set_err(err, errlen, "the file holds no audio frames");
         goto done;
     }
     st = lathe_analyzer_finish(an, out);
@@ -363,6 +391,23 @@ done:
     for (int c = 0; c < LATHE_MAX_CHANNELS; c++)
         free(buf[c]);
     lathe_analyzer_destroy(an);
+    return st;
+}
+
+lathe_status lathe_analyze_file(const char *path, const lathe_analysis_config *cfg,
+                                lathe_analysis *out, char *err, size_t errlen,
+                                lathe_progress_fn progress, void *user)
+{
+    lathe_reader *rd = NULL;
+    lathe_status st;
+
+    if (!out)
+        return LATHE_ERR_INVALID_ARGUMENT;
+    memset(out, 0, sizeof *out);
+    st = lathe_reader_open(path, &rd, err, errlen);
+    if (st != LATHE_OK)
+        return st;
+    st = lathe_analyze_reader(rd, cfg, out, err, errlen, progress, user);
     lathe_reader_close(rd);
     return st;
 }
