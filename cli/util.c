@@ -49,7 +49,8 @@ int cli_progress_cb(void *user, double fraction)
     cli_progress *p = user;
     if (!p->enabled)
         return 0;
-    int permille = (int)(fraction * 1000.0);
+    /* Redraw on whole-percent steps only: about a hundred writes per run. */
+    int permille = (int)(fraction * 100.0) * 10;
     if (permille == p->last_permille)
         return 0;
     p->last_permille = permille;
