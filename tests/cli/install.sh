@@ -22,9 +22,12 @@ int main(int argc, char **argv) {
 }
 C
 export PKG_CONFIG_PATH="$pc"
-cc "$tmp/use.c" -o "$tmp/use" $(pkg-config --cflags --libs lathe) -Wl,-rpath,"$(pkg-config --variable=libdir lathe)"
+# A sanitized build installs a sanitized library: link the program the same way.
+san=""
+[ "${LATHE_SANITIZED:-0}" = 1 ] && san="-fsanitize=address,undefined"
+cc $san "$tmp/use.c" -o "$tmp/use" $(pkg-config --cflags --libs lathe) -Wl,-rpath,"$(pkg-config --variable=libdir lathe)"
 # liblathe.a with its dependencies (Requires.private) linked as shared libraries.
-cc "$tmp/use.c" -o "$tmp/use-static" $(pkg-config --cflags lathe) "$(pkg-config --variable=libdir lathe)/liblathe.a" \
+cc $san "$tmp/use.c" -o "$tmp/use-static" $(pkg-config --cflags lathe) "$(pkg-config --variable=libdir lathe)/liblathe.a" \
     $(pkg-config --libs $(pkg-config --print-requires-private lathe | cut -d' ' -f1)) -lm
 "$LATHE_TOOLS/lathe_demo_mix" "$tmp/mix.wav" > /dev/null
 cli=$("$tmp/prefix/bin/lathe" analyze --json "$tmp/mix.wav" | python3 -c 'import json,sys; print("%.4f" % json.load(sys.stdin)["loudness"]["integrated_lufs"])')
