@@ -39,6 +39,9 @@ void help_analyze(FILE *to)
         "                         (-200..-1, default -60)\n"
         "  --no-true-peak         skip true peak (faster)\n"
         "  --no-spectrum          skip the 1/3-octave spectrum (faster)\n"
+        "  --report FILE.html     also write a self-contained HTML report with plots\n"
+        "                         (waveform, loudness over time, spectrum, stereo); one\n"
+        "                         input file only (docs/report.md)\n"
         "  -h, --help             this help\n"
         "\n"
         "Exit codes: 0 all files analysed; 2 bad command line; 3 a file could not be\n"
@@ -174,7 +177,8 @@ static void print_summary_row(const char *path, const lathe_analysis *a, const c
 
 int cmd_analyze(int argc, char **argv)
 {
-    enum { OPT_JSON = 256, OPT_DETAIL, OPT_CHANNELS, OPT_SILENCE, OPT_NO_TP, OPT_NO_SPEC };
+    enum { OPT_JSON = 256, OPT_DETAIL, OPT_CHANNELS, OPT_SILENCE, OPT_NO_TP, OPT_NO_SPEC,
+           OPT_REPORT };
     static const struct option opts[] = {
         { "json", no_argument, NULL, OPT_JSON },
         { "detail", no_argument, NULL, OPT_DETAIL },
@@ -182,11 +186,13 @@ int cmd_analyze(int argc, char **argv)
         { "silence-threshold", required_argument, NULL, OPT_SILENCE },
         { "no-true-peak", no_argument, NULL, OPT_NO_TP },
         { "no-spectrum", no_argument, NULL, OPT_NO_SPEC },
+        { "report", required_argument, NULL, OPT_REPORT },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     lathe_analysis_config cfg;
     int json = 0, detail = 0, opt, nroles = 0;
+    const char *report = NULL;
 
     lathe_analysis_config_defaults(&cfg);
     opterr = 0;
@@ -197,6 +203,7 @@ int cmd_analyze(int argc, char **argv)
         case OPT_DETAIL: detail = 1; break;
         case OPT_NO_TP: cfg.true_peak = 0; break;
         case OPT_NO_SPEC: cfg.spectrum = 0; break;
+        case OPT_REPORT: report = optarg; cfg.visuals = 1; break;
         case OPT_SILENCE:
             if (cli_parse_double(optarg, -200.0, -1.0, &cfg.silence_dbfs)) {
                 cli_error("analyze", "--silence-threshold: '%s' is not a level from -200 to -1 dBFS",
@@ -233,6 +240,11 @@ int cmd_analyze(int argc, char **argv)
     int nfiles = argc - optind;
     if (nfiles < 1) {
         cli_error("analyze", "no input file (see 'lathe help analyze')");
+        return LATHE_EXIT_USAGE;
+    }
+
+    if (report && nfiles != 1) {
+        cli_error("analyze", "--report takes one input file (%d given)", nfiles);
         return LATHE_EXIT_USAGE;
     }
 
@@ -291,6 +303,21 @@ int cmd_analyze(int argc, char **argv)
                 printf("\n");
             print_detail(path, &a);
             printed++;
+        }
+        if (report) {
+            lathe_report r;
+            lathe_report_init(&r);
+            r.command = "analyze";
+            r.input_path = path;
+            r.input = &a;
+            st = lathe_report_write(&r, report, err, sizeof err);
+            if (st != LATHE_OK) {
+                cli_error(report, "%s", err);
+                code = st == LATHE_ERR_NO_MEMORY ? LATHE_EXIT_INTERNAL : LATHE_EXIT_OUTPUT;
+                worst = code > worst ? code : worst;
+            } else {
+                fprintf(stderr, "%s: report written to %s\n", lathe_prog, report);
+            }
         }
         lathe_analysis_free(&a);
     }

@@ -49,5 +49,7 @@ int cmd_fx(int argc, char **argv);
 void help_fx(FILE *to);
 int cmd_targets(int argc, char **argv);
 void help_targets(FILE *to);
+int cmd_match(int argc, char **argv);
+void help_match(FILE *to);
 
 #endif

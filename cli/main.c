@@ -14,6 +14,8 @@ static const command commands[] = {
     { "analyze", "measure loudness, peaks, levels, stereo, problems and spectrum",
       cmd_analyze, help_analyze },
     { "master", "master a mix to a loudness and true-peak target", cmd_master, help_master },
+    { "match", "match a mix to reference masters (loudness, tone, width, dynamics)", cmd_match,
+      help_match },
     { "fx", "list processors and their parameters", cmd_fx, help_fx },
     { "targets", "list delivery targets (platforms, broadcast, CD)", cmd_targets, help_targets },
 };

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include "cli.h"
 
 void help_master(FILE *to)
@@ -28,6 +29,14 @@ void help_master(FILE *to)
         "      --no-loudness      no loudness normalisation (the recipe's levels as they are)\n"
         "  -r, --recipe FILE      a JSON recipe (docs/recipes.md); its target is the default,\n"
         "                         options given here override it\n"
+        "Automatic mastering (docs/auto.md):\n"
+        "      --auto             decide the chain from the analysis: resonance and tonal EQ\n"
+        "                         towards a target curve, width, bass mono, de-essing,\n"
+        "                         compression, limiter; every decision is printed with the\n"
+        "                         measurement and the rule behind it\n"
+        "      --amount P         scale every corrective move, 0..100 %% (default 100)\n"
+        "      --style NAME       balanced (default), natural, loud, warm or bright\n"
+        "      --explain FILE     also write the explanation as plain text\n"
         "Output:\n"
         "  -o, --output FILE      the master (.wav .flac .aiff .w64 .rf64 .caf)\n"
         "      --format NAME      container, overriding the extension\n"
@@ -39,6 +48,9 @@ void help_master(FILE *to)
         "      --strict           a target that cannot be met is an error (exit 6)\n"
         "      --write-recipe F   save the recipe used (reproduces the master bit for bit)\n"
         "      --json             print the figures before and after as JSON\n"
+        "      --report FILE.html a self-contained HTML report: figures before and after\n"
+        "                         with pass/fail, plots, the recipe, and an A/B player of\n"
+        "                         the loudest 30 s at equal loudness (docs/report.md)\n"
         "  -h, --help             this help\n"
         "\n"
         "Exit codes: 0 written (check the notes when the target was not met), 2 bad command\n"
@@ -69,10 +81,34 @@ static int write_text(const char *path, const char *text)
     return (fclose(f) == 0 && ok) ? 0 : -1;
 }
 
+/* The recipe as JSON for the report, with the "explanation" of the recipe file (as
+ * `lathe match --auto` writes it) carried over. Caller frees; NULL if out of memory. */
+static char *recipe_json_with_explanation(const lathe_recipe *r, const char *path)
+{
+    char *text = NULL;
+    if (lathe_recipe_to_json(r, &text) != LATHE_OK)
+        return NULL;
+    json_t *file = path ? json_load_file(path, 0, NULL) : NULL;
+    json_t *e = file ? json_object_get(file, "explanation") : NULL;
+    if (e) {
+        json_t *j = json_loads(text, 0, NULL);
+        if (j && json_object_set(j, "explanation", e) == 0) {
+            char *with = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+            if (with) {
+                free(text);
+                text = with;
+            }
+        }
+        json_decref(j);
+    }
+    json_decref(file);
+    return text;
+}
+
 int cmd_master(int argc, char **argv)
 {
     enum { O_LUFS = 256, O_CEIL, O_MAXLIM, O_NOLOUD, O_FORMAT, O_RATE, O_BITS, O_DITHER, O_SEED,
-           O_STRICT, O_WRECIPE, O_JSON };
+           O_STRICT, O_WRECIPE, O_JSON, O_REPORT, O_AUTO, O_AMOUNT, O_STYLE, O_EXPLAIN };
     static const struct option opts[] = {
         { "target", required_argument, NULL, 't' }, { "lufs", required_argument, NULL, O_LUFS },
         { "ceiling", required_argument, NULL, O_CEIL },
@@ -85,9 +121,18 @@ int cmd_master(int argc, char **argv)
         { "strict", no_argument, NULL, O_STRICT },
         { "write-recipe", required_argument, NULL, O_WRECIPE },
         { "json", no_argument, NULL, O_JSON }, { "help", no_argument, NULL, 'h' },
+        { "report", required_argument, NULL, O_REPORT },
+        { "auto", no_argument, NULL, O_AUTO }, { "amount", required_argument, NULL, O_AMOUNT },
+        { "style", required_argument, NULL, O_STYLE },
+        { "explain", required_argument, NULL, O_EXPLAIN },
         { NULL, 0, NULL, 0 },
     };
     const char *target = NULL, *recipe_path = NULL, *output = NULL, *format = NULL, *wrecipe = NULL;
+    const char *report = NULL, *style = NULL, *explain = NULL;
+    int autom = 0;
+    double amount = 100.0;
+    lathe_explanation ex;
+    lathe_explanation_init(&ex);
     double lufs = NAN, ceiling = NAN, maxlim = NAN, v;
     int rate = -1, bits = -1, dither = -1, noloud = 0, force = 0, strict = 0, json = 0, opt;
     long long seed = -1;
@@ -106,6 +151,16 @@ int cmd_master(int argc, char **argv)
         case O_JSON: json = 1; break;
         case O_FORMAT: format = optarg; break;
         case O_WRECIPE: wrecipe = optarg; break;
+        case O_REPORT: report = optarg; break;
+        case O_AUTO: autom = 1; break;
+        case O_STYLE: style = optarg; break;
+        case O_EXPLAIN: explain = optarg; break;
+        case O_AMOUNT:
+            if (cli_parse_double(optarg, 0.0, 100.0, &amount)) {
+                cli_error("master", "--amount: '%s' is not a percentage from 0 to 100", optarg);
+                return LATHE_EXIT_USAGE;
+            }
+            break;
         case O_LUFS:
             if (cli_parse_double(optarg, -70.0, 0.0, &lufs)) {
                 cli_error("master", "--lufs: '%s' is not a loudness from -70 to 0 LUFS", optarg);
@@ -173,6 +228,14 @@ int cmd_master(int argc, char **argv)
         cli_error("master", "no output: give -o FILE");
         return LATHE_EXIT_USAGE;
     }
+    if (autom && recipe_path) {
+        cli_error("master", "--auto decides the chain: it cannot be combined with --recipe");
+        return LATHE_EXIT_USAGE;
+    }
+    if (!autom && (style || amount != 100.0 || explain)) {
+        cli_error("master", "--style, --amount and --explain go with --auto");
+        return LATHE_EXIT_USAGE;
+    }
 
     /* The recipe (or the default chain, built from the input's analysis). */
     lathe_recipe recipe;
@@ -219,10 +282,24 @@ int cmd_master(int argc, char **argv)
         snprintf(tgt.container, sizeof tgt.container, "%s", format);
     }
 
+    /* A report plots the analyses: collect the plot data while measuring. */
+    lathe_analysis_config acfg;
+    lathe_analysis_config_defaults(&acfg);
+    acfg.visuals = report != NULL;
+    if (report) {
+        const char *audio[2] = { input, output };
+        if (lathe_output_check(report, audio, 2, 1, err, sizeof err) != LATHE_OK) {
+            cli_error(report, "%s", err);
+            if (recipe_path)
+                lathe_recipe_free(&recipe);
+            return LATHE_EXIT_OUTPUT;
+        }
+    }
+
     cli_progress prog;
     cli_progress_begin(&prog, "analysing");
     if (!recipe_path) {
-        st = lathe_analyze_file(input, NULL, &before, err, sizeof err, progress_cb, &prog);
+        st = lathe_analyze_file(input, &acfg, &before, err, sizeof err, progress_cb, &prog);
         cli_progress_end(&prog);
         if (st != LATHE_OK) {
             cli_error(input, "%s", err);
@@ -231,7 +308,24 @@ int cmd_master(int argc, char **argv)
             return cli_exit_for_status(st);
         }
         have_before = 1;
-        st = lathe_recipe_default(&tgt, &before, &recipe);
+        if (autom) {
+            /* The assistant decides from the profile (analysis + finer spectra). */
+            lathe_profile prof;
+            lathe_auto_options ao = { amount, style };
+            st = lathe_profile_file(input, &prof, err, sizeof err, NULL, NULL);
+            if (st == LATHE_OK)
+                st = lathe_auto_plan(&prof, &tgt, &ao, &recipe, &ex, err, sizeof err);
+            if (st == LATHE_OK || st == LATHE_ERR_NON_FINITE)
+                lathe_profile_free(&prof);
+            if (st != LATHE_OK) {
+                cli_error(st == LATHE_ERR_INVALID_ARGUMENT ? "master" : input, "%s", err);
+                lathe_analysis_free(&before);
+                lathe_explanation_free(&ex);
+                return st == LATHE_ERR_INVALID_ARGUMENT ? LATHE_EXIT_USAGE : cli_exit_for_status(st);
+            }
+        } else {
+            st = lathe_recipe_default(&tgt, &before, &recipe);
+        }
         if (st != LATHE_OK) {
             cli_error("master", "cannot build the default chain: %s", lathe_status_str(st));
             lathe_analysis_free(&before);
@@ -245,15 +339,15 @@ int cmd_master(int argc, char **argv)
     lathe_master_options mo = { .input = input, .output = output, .recipe = &recipe,
                                 .overwrite = force, .strict = strict,
                                 .input_analysis = have_before ? &before : NULL,
-                                .progress = progress_cb, .user = &prog };
+                                .analysis = &acfg, .progress = progress_cb, .user = &prog };
     lathe_master_result res;
     cli_progress_begin(&prog, "mastering");
     st = lathe_master_run(&mo, &res, err, sizeof err);
     cli_progress_end(&prog);
-    if (have_before)
-        lathe_analysis_free(&before);
     if (st != LATHE_OK) {
         int code = cli_exit_for_status(st);
+        if (have_before)
+            lathe_analysis_free(&before);
         /* Name the file the problem is about. */
         cli_error(code == LATHE_EXIT_OUTPUT ? output : code == LATHE_EXIT_TARGET ? "master" : input,
                   "%s", err[0] ? err : lathe_status_str(st));
@@ -263,9 +357,21 @@ int cmd_master(int argc, char **argv)
 
     if (wrecipe) {
         char *text = NULL;
-        if (lathe_recipe_to_json(&recipe, &text) != LATHE_OK || write_text(wrecipe, text) != 0)
+        if (lathe_recipe_to_json_explained(&recipe, &ex, &text) != LATHE_OK
+            || write_text(wrecipe, text) != 0)
             cli_error(wrecipe, "cannot write the recipe");
         free(text);
+    }
+    if (autom) {
+        char *text = NULL;
+        if (lathe_explanation_text(&ex, &text) == LATHE_OK) {
+            if (!json)
+                printf("Decisions (* acted, - left as is):\n\n%s\n", text);
+            if (explain && write_text(explain, text) != 0)
+                cli_error(explain, "cannot write the explanation");
+        }
+        free(text);
+        lathe_explanation_free(&ex);
     }
 
     const lathe_analysis *b = &res.before, *a = &res.after;
@@ -308,18 +414,60 @@ int cmd_master(int argc, char **argv)
         figure_row("max short-term", b->max_short_term_lufs, a->max_short_term_lufs, "LUFS", 1, NULL);
         figure_row("sample peak", b->sample_peak_dbfs, a->sample_peak_dbfs, "dBFS", 2, NULL);
         figure_row("RMS", b->rms_dbfs, a->rms_dbfs, "dBFS", 1, NULL);
-        printf("\n  gain into limiter      %+9.2f dB\n", res.gain_db);
-        printf("  limiting               %9.2f dB peak, %.2f dB average, active %.1f%% of the time\n",
-               res.limiter.gr_max_db, res.limiter.gr_mean_db, res.limiter.gr_active_percent);
-        printf("  chain                  ");
+        /* the same columns as the table: label, a number ending under "before", its unit */
+        printf("\n  %-22s %+10.2f dB\n", "gain into limiter", res.gain_db);
+        for (int i = 0; i < res.gr_count; i++) {
+            const lathe_gr_series *g = &res.gr[i];
+            char label[48];
+            snprintf(label, sizeof label, "%s (step %d)", g->fx, g->step + 1);
+            printf("  %-22s %10.2f dB peak, %.2f dB mean, active %.1f %% of the time\n", label,
+                   g->stats.gr_max_db, g->stats.gr_mean_db, g->stats.gr_active_percent);
+        }
+        if (res.gr_count == 0)
+            printf("  %-22s %10.2f dB peak, %.2f dB mean, active %.1f %% of the time\n", "limiting",
+                   res.limiter.gr_max_db, res.limiter.gr_mean_db, res.limiter.gr_active_percent);
+        printf("  %-22s ", "chain");
         for (int i = 0; i < recipe.steps; i++)
             printf("%s%s", i ? " -> " : "", recipe.step[i].cls->name);
         printf("%s\n", res.limiter_added ? " -> limiter (added)" : "");
-        printf("  limiter-stage passes   %9d (re-run from the spool until within 0.02 LU)\n", res.passes);
+        printf("  %-22s %10d (the limiter stage, re-run from the spool until within 0.02 LU)\n",
+               "passes", res.passes);
         if (res.note[0])
             printf("\n  note: %s\n", res.note);
     }
     int code = LATHE_EXIT_OK;
+    if (report) {
+        /* The input's analysis with its series and plot data: ours when we made it (the
+         * result keeps only its figures), else the engine's. */
+        char *rjson = recipe_json_with_explanation(&recipe, recipe_path);
+        lathe_report rep;
+        lathe_report_init(&rep);
+        rep.command = "master";
+        rep.input_path = input;
+        rep.input = have_before ? &before : &res.before;
+        rep.output_path = output;
+        rep.output = &res.after;
+        rep.target = &recipe.target;
+        rep.master = &res;
+        rep.recipe = &recipe;
+        rep.recipe_json = rjson;
+        if (prog.enabled)   /* the A/B excerpts take a moment to encode */
+            fprintf(stderr, "writing the report...");
+        st = lathe_report_write(&rep, report, err, sizeof err);
+        if (prog.enabled)
+            fprintf(stderr, "\r%*s\r", 30, "");
+        free(rjson);
+        if (st != LATHE_OK) {
+            cli_error(report, "%s", err);
+            code = st == LATHE_ERR_NO_MEMORY ? LATHE_EXIT_INTERNAL : LATHE_EXIT_OUTPUT;
+        } else if (json) {
+            fprintf(stderr, "%s: report written to %s\n", lathe_prog, report);
+        } else {
+            printf("  %-22s %s\n", "report", report);
+        }
+    }
+    if (have_before)
+        lathe_analysis_free(&before);
     if (!res.target_met)
         cli_error(output, "target not met: %s", res.note);
     lathe_master_result_free(&res);

@@ -91,5 +91,8 @@ const char *cli_fmt(char *buf, size_t len, double v, int decimals)
         snprintf(buf, len, v < 0 ? "-inf" : "+inf");
     else
         snprintf(buf, len, "%.*f", decimals, v);
+    /* "-0.0" (a tiny negative rounded to zero) reads as "0.0" */
+    if (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1))
+        memmove(buf, buf + 1, strlen(buf));
     return buf;
 }

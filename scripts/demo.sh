@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
-# The demo (`make demo`): synthesises an unmastered 40 s mix, analyses it, and says
-# where the files are. Everything it writes goes to demo/out/ (git-ignored).
+# The demo (`make demo`): synthesises an unmastered 40 s mix, analyses it, masters it
+# with an HTML report, and says where the files are. Everything it writes goes to demo/out/ (git-ignored).
 #
 #   scripts/demo.sh BUILD_DIR     BUILD_DIR holds the built `lathe` and `lathe_demo_mix`
 set -eu
@@ -58,14 +58,16 @@ print("Level:   %.1f LUFS integrated, %.1f dBTP true peak: quiet, with headroom 
 fi
 
 # ---- 3. Mastering: the mix to Spotify's target with the default chain, the recipe
-# saved beside it (it reproduces the master bit for bit).
+# saved beside it (it reproduces the master bit for bit) and an HTML report.
 master="$out/demo-master.wav"
 echo
 echo "== lathe master $mix -o $master --target spotify"
 "$lathe" master "$mix" -o "$master" --target spotify --force \
-    --write-recipe "$out/demo-master.recipe.json"
+    --write-recipe "$out/demo-master.recipe.json" --report "$out/demo-report.html"
 
 echo
 echo "demo: the unmastered mix is $mix"
 echo "demo: the master is $master (recipe: $out/demo-master.recipe.json)"
 echo "demo: analyse either with: $lathe analyze FILE"
+echo "demo: the report (plots, figures, A/B at equal loudness) is $out/demo-report.html"
+echo "      open it in a browser: file://$out/demo-report.html"

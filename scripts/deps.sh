@@ -8,7 +8,8 @@
 #   scripts/deps.sh --quiet  the same, saying nothing when all is present
 set -eu
 
-# python3: parses `lathe analyze --json` in tests and the demo.
+# python3: parses `lathe analyze --json` in tests and the demo; python3-numpy: the
+# independent spectrum yardstick of the assistants' tests (tests/lib/spectral_distance.py).
 # chromium: headless browser for the HTML report tests (tests/deliver/).
 # pingus-data: tracker modules (ffmpeg renders them via libopenmpt) used as real
 # music by tests/meter/ffmpeg_agreement.sh and bench/run.sh.
@@ -17,7 +18,7 @@ libsndfile1-dev libebur128-dev libsoxr-dev libfftw3-dev libjansson-dev
 libtag1-dev libtagc0-dev
 clang libclang-rt-14-dev
 ffmpeg flac
-python3 pingus-data time
+python3 python3-numpy pingus-data time
 chromium"
 
 quiet=0

@@ -10,5 +10,7 @@
 #include "fx.h"
 #include "output.h"
 #include "master.h"
+#include "report.h"
+#include "assist.h"
 
 #endif

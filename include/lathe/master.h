@@ -100,9 +100,24 @@ typedef struct lathe_master_options {
     int strict;                        /* a target that cannot be met is an error
                                           (LATHE_ERR_TARGET, nothing written) */
     const lathe_analysis *input_analysis; /* optional: the input's analysis, if already made */
+    const lathe_analysis_config *analysis; /* optional: settings of the before/after analyses
+                                              (e.g. visuals for a report); NULL: defaults */
     lathe_progress_fn progress;        /* may be NULL */
     void *user;
 } lathe_master_options;
+
+/** Gain reduction of one dynamics step over time, on the pass that was written. */
+typedef struct lathe_gr_series {
+    char fx[24];                       /* class name: "compressor", "limiter", ... */
+    int step;                          /* 0-based recipe step (an appended limiter: steps) */
+    double step_s;                     /* seconds per value (a whole number of blocks) */
+    size_t count;
+    float *gr_db;                      /* mean gain reduction in each step, dB (>= 0) */
+    lathe_fx_stats stats;              /* the step's totals over the whole pass */
+} lathe_gr_series;
+
+/** Dynamics steps whose gain reduction a master result keeps over time. */
+#define LATHE_MASTER_MAX_GR 8
 
 typedef struct lathe_master_result {
     lathe_analysis before;             /* the input */
@@ -116,6 +131,8 @@ typedef struct lathe_master_result {
     int passes;                        /* limiter passes used to converge */
     size_t latency_frames;             /* total latency compensated */
     int out_rate_hz, out_bits;
+    int gr_count;                      /* dynamics steps (with statistics) in the chain */
+    lathe_gr_series gr[LATHE_MASTER_MAX_GR]; /* in chain order; owned by the result */
 } lathe_master_result;
 
 /** [control] Masters OPTS->input into OPTS->output. The output is written to a temporary

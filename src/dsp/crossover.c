@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Linkwitz-Riley crossover trees with all-pass compensation, and complementary
  * linear-phase FIR crossovers (double design, float FFT convolution). */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fftw3.h>
 #include "dsp/crossover.h"
 #include "dsp/fftconv.h"
+#include "dsp/simd.h"
 
 /* ---- section design (bilinear transform, pre-warped: K = tan(pi f / fs)) ------- */
 
@@ -98,12 +100,189 @@ static void sorted_freqs(double *out, const double *in, int n, double rate)
 
 /* ---- minimum phase ------------------------------------------------------------- */
 
-static inline double sec_step(const lathe_biquad_coefs *c, lathe_biquad_state *s, double x)
+/* Four doubles in one vector (GCC/Clang vector extension): lane-wise IEEE double
+ * arithmetic, the same operations as scalar code, so the AVX2 clone and the baseline
+ * build give identical results. */
+typedef double xo_v4 __attribute__((vector_size(32)));
+
+/* One direct form I section on four lanes: y = (b0 x + b1 x1 + b2 x2 - a2 y2) - a1 y1, so the
+ * recursion's critical path is one multiply and one subtraction. */
+#define XO_SECTION(s, x, x1, x2, y1, y2)                                                    \
+    ((XO_LD((s)->b0) * (x) + XO_LD((s)->b1) * (x1) + XO_LD((s)->b2) * (x2)                  \
+      - XO_LD((s)->a2) * (y2)) - XO_LD((s)->a1) * (y1))
+
+/* Coefficient vectors are read from memory where used (a load folded into the multiply),
+ * through a type that may sit at any double's address and alias doubles. */
+typedef double xo_v4u __attribute__((vector_size(32), aligned(8), may_alias));
+#define XO_LD(p) (*(const xo_v4u *)(const void *)(p))
+
+#if defined(__clang__)
+#define XO_HIGH2(v) __builtin_shufflevector((v), (v), 2, 3, 2, 3)
+#define XO_LOW2(v) __builtin_shufflevector((v), (v), 0, 1, 0, 1)
+#else
+typedef long long xo_v4i __attribute__((vector_size(32)));
+#define XO_HIGH2(v) __builtin_shuffle((v), (xo_v4i){ 2, 3, 2, 3 })
+#define XO_LOW2(v) __builtin_shuffle((v), (xo_v4i){ 0, 1, 0, 1 })
+#endif
+
+/* The whole tree for channels S0, S1 (input in D[J][0], D[J][1]: the last band's buffers;
+ * outputs in D[b][0], D[b][1]) over N frames: J = bands - 1 crossovers of NS sections, the
+ * all-passes of NAP sections. Every frame runs every crossover and all-pass, one vector
+ * each: the crossovers of a frame depend on each other, but only the sections' own
+ * histories carry from frame to frame, so the core overlaps consecutive frames. Within a
+ * crossover, section k's input history is section k - 1's output history (they always run
+ * together), so only the first keeps its own. J, NS and NAP are constants at every call:
+ * the histories stay in registers. */
+static inline __attribute__((always_inline)) void tree_pair(const lathe_xover *x,
+                                                            lathe_xo_hist (*hs)[4],
+                                                            lathe_xo_hist (*ha)[LATHE_XOVER_MAX_BANDS - 2][2],
+                                                            double *const d[][2], const int J,
+                                                            const int NS, const int NAP, size_t n)
 {
-    double y = c->b0 * x + s->s1;
-    s->s1 = c->b1 * x - c->a1 * y + s->s2;
-    s->s2 = c->b2 * x - c->a2 * y;
-    return y;
+    xo_v4 X1[LATHE_XOVER_MAX_BANDS - 1], X2[LATHE_XOVER_MAX_BANDS - 1];
+    xo_v4 Y1[LATHE_XOVER_MAX_BANDS - 1][4], Y2[LATHE_XOVER_MAX_BANDS - 1][4];
+    xo_v4 AX1[LATHE_XOVER_MAX_BANDS - 1][LATHE_XOVER_MAX_BANDS - 2];
+    xo_v4 AX2[LATHE_XOVER_MAX_BANDS - 1][LATHE_XOVER_MAX_BANDS - 2];
+    xo_v4 AY1[LATHE_XOVER_MAX_BANDS - 1][LATHE_XOVER_MAX_BANDS - 2][2];
+    xo_v4 AY2[LATHE_XOVER_MAX_BANDS - 1][LATHE_XOVER_MAX_BANDS - 2][2];
+    for (int j = 0; j < J; j++) {
+        memcpy(&X1[j], hs[j][0].x1, sizeof(xo_v4));
+        memcpy(&X2[j], hs[j][0].x2, sizeof(xo_v4));
+        for (int k = 0; k < NS; k++) {
+            memcpy(&Y1[j][k], hs[j][k].y1, sizeof(xo_v4));
+            memcpy(&Y2[j][k], hs[j][k].y2, sizeof(xo_v4));
+        }
+        for (int b = 0; b < j; b++) {
+            memcpy(&AX1[j][b], ha[j][b][0].x1, sizeof(xo_v4));
+            memcpy(&AX2[j][b], ha[j][b][0].x2, sizeof(xo_v4));
+            for (int k = 0; k < NAP; k++) {
+                memcpy(&AY1[j][b][k], ha[j][b][k].y1, sizeof(xo_v4));
+                memcpy(&AY2[j][b][k], ha[j][b][k].y2, sizeof(xo_v4));
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        const double in0 = d[J][0][i], in1 = d[J][1][i];
+        xo_v4 v = { in0, in1, in0, in1 };
+        xo_v4 lo[LATHE_XOVER_MAX_BANDS - 1];
+        for (int j = 0; j < J; j++) {
+            /* crossover j: LP in lanes 0, 1 (band j), HP in lanes 2, 3 (the rest) */
+            xo_v4 u = v, ux1 = X1[j], ux2 = X2[j];
+            X2[j] = X1[j];
+            X1[j] = v;
+            for (int k = 0; k < NS; k++) {
+                const xo_v4 y = XO_SECTION(&x->split[j][k], u, ux1, ux2, Y1[j][k], Y2[j][k]);
+                ux1 = Y1[j][k];
+                ux2 = Y2[j][k];
+                Y2[j][k] = Y1[j][k];
+                Y1[j][k] = y;
+                u = y;
+            }
+            u *= XO_LD(x->sign[j]);
+            lo[j] = XO_LOW2(u);
+            v = XO_HIGH2(u);
+        }
+        /* all-pass compensation: band b gets the all-passes of crossovers b+1 .. J-1 */
+        for (int b = 0; b + 1 < J; b++) {
+            xo_v4 w = lo[b];
+            for (int j = b + 1; j < J; j++) {
+                xo_v4 u = w, ux1 = AX1[j][b], ux2 = AX2[j][b];
+                AX2[j][b] = AX1[j][b];
+                AX1[j][b] = w;
+                for (int k = 0; k < NAP; k++) {
+                    const xo_v4 y = XO_SECTION(&x->ap[j][k], u, ux1, ux2, AY1[j][b][k],
+                                               AY2[j][b][k]);
+                    ux1 = AY1[j][b][k];
+                    ux2 = AY2[j][b][k];
+                    AY2[j][b][k] = AY1[j][b][k];
+                    AY1[j][b][k] = y;
+                    u = y;
+                }
+                w = u;
+            }
+            lo[b] = w;
+        }
+        for (int b = 0; b < J; b++) {
+            d[b][0][i] = lo[b][0];
+            d[b][1][i] = lo[b][1];
+        }
+        d[J][0][i] = v[0];
+        d[J][1][i] = v[1];
+    }
+    /* back to the histories, section k's input history being section k - 1's output's */
+    for (int j = 0; j < J; j++) {
+        memcpy(hs[j][0].x1, &X1[j], sizeof(xo_v4));
+        memcpy(hs[j][0].x2, &X2[j], sizeof(xo_v4));
+        for (int k = 0; k < NS; k++) {
+            if (k > 0) {
+                memcpy(hs[j][k].x1, &Y1[j][k - 1], sizeof(xo_v4));
+                memcpy(hs[j][k].x2, &Y2[j][k - 1], sizeof(xo_v4));
+            }
+            memcpy(hs[j][k].y1, &Y1[j][k], sizeof(xo_v4));
+            memcpy(hs[j][k].y2, &Y2[j][k], sizeof(xo_v4));
+        }
+        for (int b = 0; b < j; b++) {
+            memcpy(ha[j][b][0].x1, &AX1[j][b], sizeof(xo_v4));
+            memcpy(ha[j][b][0].x2, &AX2[j][b], sizeof(xo_v4));
+            for (int k = 0; k < NAP; k++) {
+                if (k > 0) {
+                    memcpy(ha[j][b][k].x1, &AY1[j][b][k - 1], sizeof(xo_v4));
+                    memcpy(ha[j][b][k].x2, &AY2[j][b][k - 1], sizeof(xo_v4));
+                }
+                memcpy(ha[j][b][k].y1, &AY1[j][b][k], sizeof(xo_v4));
+                memcpy(ha[j][b][k].y2, &AY2[j][b][k], sizeof(xo_v4));
+            }
+        }
+    }
+}
+
+/* One pair of channels over N frames with the current coefficients. */
+LATHE_HOT static void tree_pair_n(lathe_xover *x, int p, double *const d[][2], size_t n)
+{
+    lathe_xo_hist(*hs)[4] = x->hs[p];
+    lathe_xo_hist(*ha)[LATHE_XOVER_MAX_BANDS - 2][2] = x->ha[p];
+    const int big = x->co[0].nsec == 4;          /* LR8: 4 sections, 2 all-pass sections */
+    switch ((x->bands - 1) * 2 + big) {
+    case 2: tree_pair(x, hs, ha, d, 1, 2, 1, n); break;
+    case 3: tree_pair(x, hs, ha, d, 1, 4, 2, n); break;
+    case 4: tree_pair(x, hs, ha, d, 2, 2, 1, n); break;
+    case 5: tree_pair(x, hs, ha, d, 2, 4, 2, n); break;
+    case 6: tree_pair(x, hs, ha, d, 3, 2, 1, n); break;
+    case 7: tree_pair(x, hs, ha, d, 3, 4, 2, n); break;
+    case 8: tree_pair(x, hs, ha, d, 4, 2, 1, n); break;
+    default: tree_pair(x, hs, ha, d, 4, 4, 2, n); break;
+    }
+}
+
+static void set_lane(lathe_xo_sec *s, int l, const lathe_biquad_coefs *c)
+{
+    s->b0[l] = c->b0;
+    s->b1[l] = c->b1;
+    s->b2[l] = c->b2;
+    s->a1[l] = c->a1;
+    s->a2[l] = c->a2;
+}
+
+/* Lane coefficients of crossover J from its design. */
+static void load_lanes(lathe_xover *x, int j)
+{
+    const lathe_lr_coefs *co = &x->co[j];
+    for (int k = 0; k < co->nsec; k++)
+        for (int l = 0; l < 2; l++) {
+            set_lane(&x->split[j][k], l, &co->lp[k]);
+            set_lane(&x->split[j][k], 2 + l, &co->hp[k]);
+        }
+    for (int k = 0; k < co->nap; k++)
+        for (int l = 0; l < 4; l++)
+            set_lane(&x->ap[j][k], l, &co->ap[k]);
+    x->sign[j][0] = x->sign[j][1] = 1.0;
+    x->sign[j][2] = x->sign[j][3] = co->sign;
+}
+
+static void design(lathe_xover *x, int j, double freq_hz)
+{
+    lathe_lr_design(&x->co[j], x->order, freq_hz, x->rate);
+    load_lanes(x, j);
 }
 
 void lathe_xover_init(lathe_xover *x, int channels, int bands, int order, const double *freqs,
@@ -113,13 +292,13 @@ void lathe_xover_init(lathe_xover *x, int channels, int bands, int order, const 
     memset(x, 0, sizeof *x);
     x->bands = bands < 2 ? 2 : bands > LATHE_XOVER_MAX_BANDS ? LATHE_XOVER_MAX_BANDS : bands;
     x->order = order;
-    x->channels = channels;
+    x->channels = channels < 1 ? 1 : channels > LATHE_XOVER_MAX_CH ? LATHE_XOVER_MAX_CH : channels;
     x->rate = rate_hz;
     sorted_freqs(f, freqs, x->bands - 1, rate_hz);
     size_t steps = (size_t)ceil(LATHE_XOVER_GLIDE_S * rate_hz / LATHE_XOVER_GLIDE_STEP);
     for (int j = 0; j < x->bands - 1; j++) {
         lathe_ramp_init(&x->lf[j], log2(f[j]), steps);
-        lathe_lr_design(&x->co[j], order, f[j], rate_hz);
+        design(x, j, f[j]);
     }
     x->until_update = LATHE_XOVER_GLIDE_STEP;
 }
@@ -134,63 +313,75 @@ void lathe_xover_set_freqs(lathe_xover *x, const double *freqs)
 
 void lathe_xover_reset(lathe_xover *x)
 {
-    memset(x->lp, 0, sizeof x->lp);
-    memset(x->hp, 0, sizeof x->hp);
-    memset(x->ap, 0, sizeof x->ap);
+    memset(x->hs, 0, sizeof x->hs);
+    memset(x->ha, 0, sizeof x->ha);
+    x->ticks = 0;
     for (int j = 0; j < x->bands - 1; j++) {
         lathe_ramp_finish(&x->lf[j]);
-        lathe_lr_design(&x->co[j], x->order, exp2(x->lf[j].value), x->rate);
+        design(x, j, exp2(x->lf[j].value));
     }
     x->until_update = LATHE_XOVER_GLIDE_STEP;
 }
 
-static void flush_states(lathe_biquad_state *s, size_t n)
+/* lathe_flush on every value of N histories (a loop the compiler vectorises). */
+static void flush_hist(lathe_xo_hist *h, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        s[i].s1 = lathe_flush(s[i].s1);
-        s[i].s2 = lathe_flush(s[i].s2);
+    double *v = &h[0].x1[0];
+    const size_t m = n * (sizeof *h / sizeof(double));
+    for (size_t i = 0; i < m; i++) {
+        const double a = fabs(v[i]);
+        v[i] = ((a >= 1e-30) & (a <= DBL_MAX)) ? v[i] : 0.0;
     }
 }
 
-/* Every LATHE_XOVER_GLIDE_STEP frames: glide steps and the denormal guard. */
+/* Every LATHE_XOVER_GLIDE_STEP frames: glide steps; every LATHE_XOVER_FLUSH_TICKS of them,
+ * the denormal guard. */
 static void xover_tick(lathe_xover *x)
 {
     for (int j = 0; j < x->bands - 1; j++)
         if (lathe_ramp_active(&x->lf[j]))
-            lathe_lr_design(&x->co[j], x->order, exp2(lathe_ramp_next(&x->lf[j])), x->rate);
-    flush_states(&x->lp[0][0][0], sizeof x->lp / sizeof(lathe_biquad_state));
-    flush_states(&x->hp[0][0][0], sizeof x->hp / sizeof(lathe_biquad_state));
-    flush_states(&x->ap[0][0][0][0], sizeof x->ap / sizeof(lathe_biquad_state));
+            design(x, j, exp2(lathe_ramp_next(&x->lf[j])));
+    if (++x->ticks % LATHE_XOVER_FLUSH_TICKS)
+        return;
+    for (int p = 0; p < (x->channels + 1) / 2; p++)
+        for (int j = 0; j < x->bands - 1; j++) {
+            flush_hist(x->hs[p][j], (size_t)x->co[j].nsec);
+            for (int b = 0; b < j; b++)
+                flush_hist(x->ha[p][j][b], (size_t)x->co[j].nap);
+        }
 }
 
-void lathe_xover_frame(lathe_xover *x, const double *in, double *band)
+/* N <= LATHE_XOVER_GLIDE_STEP frames with the current coefficients. */
+static void xover_span(lathe_xover *x, double *band, size_t stride, size_t off, size_t n)
 {
-    const int nb = x->bands;
-    if (--x->until_update == 0) {
-        xover_tick(x);
-        x->until_update = LATHE_XOVER_GLIDE_STEP;
+    const int nb = x->bands, nch = x->channels;
+    for (int c = 0, p = 0; c < nch; c += 2, p++) {
+        double *d[LATHE_XOVER_MAX_BANDS][2];
+        for (int b = 0; b < nb; b++) {
+            d[b][0] = band + ((size_t)b * LATHE_XOVER_MAX_CH + (size_t)c) * stride + off;
+            /* an odd last channel pairs with silence (its outputs are discarded) */
+            d[b][1] = c + 1 < nch ? d[b][0] + stride : x->trash;
+        }
+        if (c + 1 >= nch)
+            d[nb - 1][1] = x->zero;
+        tree_pair_n(x, p, d, n);
+        if (c + 1 >= nch)
+            memset(x->zero, 0, sizeof x->zero);
     }
-    for (int c = 0; c < x->channels; c++) {
-        double rest = in[c];
-        for (int j = 0; j < nb - 1; j++) {
-            const lathe_lr_coefs *co = &x->co[j];
-            double lo = rest, hi = rest;
-            for (int k = 0; k < co->nsec; k++) {
-                lo = sec_step(&co->lp[k], &x->lp[c][j][k], lo);
-                hi = sec_step(&co->hp[k], &x->hp[c][j][k], hi);
-            }
-            band[j * LATHE_XOVER_MAX_CH + c] = lo;
-            rest = co->sign * hi;
+}
+
+void lathe_xover_run(lathe_xover *x, double *band, size_t stride, size_t n)
+{
+    size_t off = 0;
+    while (off < n) {
+        if (x->until_update == 0) {
+            xover_tick(x);
+            x->until_update = LATHE_XOVER_GLIDE_STEP;
         }
-        band[(nb - 1) * LATHE_XOVER_MAX_CH + c] = rest;
-        /* All-pass compensation: band b gets the all-passes of crossovers b+1.. . */
-        for (int b = 0; b < nb - 2; b++) {
-            double v = band[b * LATHE_XOVER_MAX_CH + c];
-            for (int j = b + 1; j < nb - 1; j++)
-                for (int k = 0; k < x->co[j].nap; k++)
-                    v = sec_step(&x->co[j].ap[k], &x->ap[c][b][j][k], v);
-            band[b * LATHE_XOVER_MAX_CH + c] = v;
-        }
+        size_t m = n - off < x->until_update ? n - off : x->until_update;
+        xover_span(x, band, stride, off, m);
+        x->until_update -= m;
+        off += m;
     }
 }
 

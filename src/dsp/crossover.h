@@ -42,22 +42,46 @@ typedef struct lathe_lr_coefs {
 /* Designs one LR crossover of ORDER 2, 4 or 8 at FREQ_HZ. */
 void lathe_lr_design(lathe_lr_coefs *c, int order, double freq_hz, double rate_hz);
 
+/* Four biquad lanes (one coefficient per lane and section), run in direct form I; the
+ * lanes share one vector register (see crossover.c). */
+typedef struct lathe_xo_sec {
+    double b0[4], b1[4], b2[4], a1[4], a2[4];
+} lathe_xo_sec;
+
+/* Direct form I history of four lanes: last two inputs and outputs. */
+typedef struct lathe_xo_hist {
+    double x1[4], x2[4], y1[4], y2[4];
+} lathe_xo_hist;
+
+/* The tree runs per pair of channels c, c + 1: crossover j splits the pair in one vector
+ * (lanes LP c, LP c+1, HP c, HP c+1); its all-pass acts on band b < j of the pair (lanes
+ * c, c+1, c, c+1). */
+#define LATHE_XOVER_PAIRS ((LATHE_XOVER_MAX_CH + 1) / 2)
+
+/* Frames between coefficient updates while a crossover frequency glides, the length of a
+ * glide, and the glide steps between denormal flushes of the state (256 frames: decaying
+ * from the 1e-30 flush threshold to the denormal range would take a pole radius under
+ * 0.08; these filters' radii are far larger). */
+#define LATHE_XOVER_GLIDE_STEP 32
+#define LATHE_XOVER_GLIDE_S 0.020
+#define LATHE_XOVER_FLUSH_TICKS 8
+
 typedef struct lathe_xover {
     int bands, order, channels;
     double rate;
     lathe_lr_coefs co[LATHE_XOVER_MAX_BANDS - 1];
     lathe_ramp lf[LATHE_XOVER_MAX_BANDS - 1];   /* log2 of each crossover frequency */
     size_t until_update;                         /* frames until the next glide step */
-    lathe_biquad_state lp[LATHE_XOVER_MAX_CH][LATHE_XOVER_MAX_BANDS - 1][4];
-    lathe_biquad_state hp[LATHE_XOVER_MAX_CH][LATHE_XOVER_MAX_BANDS - 1][4];
-    /* all-pass of crossover j applied to band b (j > b) */
-    lathe_biquad_state ap[LATHE_XOVER_MAX_CH][LATHE_XOVER_MAX_BANDS][LATHE_XOVER_MAX_BANDS - 1][2];
+    unsigned ticks;                              /* glide steps so far (flush schedule) */
+    /* crossover j as lanes: split sections (LP, LP, HP, HP) and all-pass sections */
+    lathe_xo_sec split[LATHE_XOVER_MAX_BANDS - 1][4];
+    lathe_xo_sec ap[LATHE_XOVER_MAX_BANDS - 1][2];
+    double sign[LATHE_XOVER_MAX_BANDS - 1][4];  /* per lane output factor (LR2 HP: -1) */
+    lathe_xo_hist hs[LATHE_XOVER_PAIRS][LATHE_XOVER_MAX_BANDS - 1][4];   /* [pair][j][section] */
+    lathe_xo_hist ha[LATHE_XOVER_PAIRS][LATHE_XOVER_MAX_BANDS - 1][LATHE_XOVER_MAX_BANDS - 2][2];
+                                                 /* [pair][j][band][section] */
+    double zero[LATHE_XOVER_GLIDE_STEP], trash[LATHE_XOVER_GLIDE_STEP]; /* odd channel */
 } lathe_xover;
-
-/* Frames between coefficient updates while a crossover frequency glides, and the
- * length of a glide. */
-#define LATHE_XOVER_GLIDE_STEP 32
-#define LATHE_XOVER_GLIDE_S 0.020
 
 /* FREQS: BANDS - 1 frequencies (Hz), any order (sorted here), clamped to
  * [10 Hz, 0.45 rate]. */
@@ -66,8 +90,11 @@ void lathe_xover_init(lathe_xover *x, int channels, int bands, int order, const 
 /* New targets: each frequency glides (log scale) over LATHE_XOVER_GLIDE_S. */
 void lathe_xover_set_freqs(lathe_xover *x, const double *freqs);
 void lathe_xover_reset(lathe_xover *x);
-/* One frame: IN[c] for every channel in, BAND[b * LATHE_XOVER_MAX_CH + c] out. */
-void lathe_xover_frame(lathe_xover *x, const double *in, double *band);
+/* N frames (any N): band b of channel c is BAND + (b * LATHE_XOVER_MAX_CH + c) * STRIDE
+ * (N doubles). The input is read from the last band's buffers (bands - 1), and every
+ * band is written in place. The result does not depend on how a stream is cut into
+ * calls. */
+void lathe_xover_run(lathe_xover *x, double *band, size_t stride, size_t n);
 
 /* ---- linear phase -------------------------------------------------------------- */
 

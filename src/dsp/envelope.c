@@ -98,3 +98,18 @@ void lathe_gr_ballistics_set(lathe_gr_ballistics *b, double attack_s, double rel
     b->a_slow = lathe_env_coef(lathe_gr_release_stage(release_s, LATHE_ENV_SLOW_FACTOR * release_s),
                                rate_hz);
 }
+
+void lathe_gain_curve4_set(lathe_gain_curve4 *g, int lane, const lathe_gain_curve *c)
+{
+    if (!c) {
+        g->thr[lane] = g->slope[lane] = g->half_w[lane] = g->k2[lane] = 0.0;
+        g->lo[lane] = INFINITY;     /* no power exceeds it: GR 0 */
+        return;
+    }
+    g->thr[lane] = c->threshold_db;
+    g->slope[lane] = c->slope;
+    g->half_w[lane] = 0.5 * c->knee_db;
+    /* knee: (1 - 1/R) u^2 / (2 W); with W = 0 the knee branch is never taken above T */
+    g->k2[lane] = c->knee_db > 0.0 ? c->slope / (2.0 * c->knee_db) : 0.0;
+    g->lo[lane] = c->slope == 0.0 ? INFINITY : c->knee_lo_power;
+}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Polyphase oversampling by 2, 4 or 8 (see oversample.h): one Kaiser-windowed-sinc
+/* Polyphase oversampling by 2, 4, 8 or 16 (see oversample.h): one Kaiser-windowed-sinc
  * low-pass designed in double, split into polyphase branches stored as float; the
  * branches run at the base rate, so no zero is ever multiplied. */
 #include <math.h>
@@ -32,7 +32,7 @@ static double bessel_i0(double x)
 lathe_status lathe_os_init(lathe_os *os, int factor, size_t max_block)
 {
     memset(os, 0, sizeof *os);
-    if ((factor != 2 && factor != 4 && factor != 8) || max_block < 1)
+    if ((factor != 2 && factor != 4 && factor != 8 && factor != 16) || max_block < 1)
         return LATHE_ERR_INVALID_ARGUMENT;
     const int L = factor, D = LATHE_OS_DELAY, K = D + 1;
     const int n = D * L + 1;       /* taps at the high rate, odd, centre at D L / 2 */

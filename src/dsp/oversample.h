@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Polyphase up/down sampling by 2, 4 or 8 for nonlinear processing (saturation):
+/* Polyphase up/down sampling by 2, 4, 8 or 16 for nonlinear processing (saturation):
  * one linear-phase Kaiser-windowed-sinc low-pass at the high rate serves both
  * directions, designed so the round trip up -> down is an integer delay of
  * LATHE_OS_DELAY base-rate frames for every factor. */
@@ -20,7 +20,7 @@
 #define LATHE_OS_PASS 0.4535
 
 typedef struct lathe_os {
-    int factor;            /* L: 2, 4 or 8 */
+    int factor;            /* L: 2, 4, 8 or 16 */
     int taps;              /* K = LATHE_OS_DELAY + 1 coefficients per polyphase branch */
     size_t max_block;      /* largest base-rate block */
     float *up_c;           /* L x K: up_c[p*K + k] = L h[kL + p] */
@@ -28,7 +28,7 @@ typedef struct lathe_os {
     float *up_buf;         /* base-rate input: K - 1 samples of history + max_block */
     float *dn_buf;         /* L de-interleaved high-rate streams, each K - 1 + max_block */
     float *acc;            /* max_block accumulators */
-    int run_lo[16], run_n[16];  /* non-zero taps of each branch: up 0..L-1, down L..2L-1 */
+    int run_lo[32], run_n[32];  /* non-zero taps of each branch: up 0..L-1, down L..2L-1 */
 } lathe_os;
 
 /* [control] Designs the filter (in double, stored as float) and allocates every

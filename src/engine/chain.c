@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine/chain.h"
+#include "engine/gr_series.h"
 
 lathe_status lathe_chain_create(const lathe_recipe_step *steps, int n, const lathe_fx_setup *setup,
                                 lathe_chain *out, char *err, size_t errlen)
@@ -27,18 +28,22 @@ void lathe_chain_process(lathe_chain *c, float *const *ch, size_t frames)
 {
     for (int i = 0; i < c->count; i++)
         lathe_fx_process(c->fx[i], ch, frames);
+    if (c->gr)
+        lathe_gr_recorder_block(c->gr, c, frames);
 }
 
 void lathe_chain_reset(lathe_chain *c)
 {
     for (int i = 0; i < c->count; i++)
         lathe_fx_reset(c->fx[i]);
+    lathe_gr_recorder_reset(c->gr);
 }
 
 void lathe_chain_destroy(lathe_chain *c)
 {
     for (int i = 0; i < c->count; i++)
         lathe_fx_destroy(c->fx[i]);
+    lathe_gr_recorder_destroy(c->gr);
     memset(c, 0, sizeof *c);
 }
 

@@ -9,10 +9,14 @@
 
 #define LATHE_ENGINE_BLOCK 4096
 
+struct lathe_gr_recorder;
+
 typedef struct lathe_chain {
     int count;
     lathe_fx *fx[LATHE_RECIPE_MAX_STEPS + 1];
     size_t latency;           /* sum of the processors' latencies, frames */
+    struct lathe_gr_recorder *gr; /* optional gain-reduction recorder (engine/gr_series.h):
+                                     fed by process, cleared by reset, freed by destroy */
 } lathe_chain;
 
 /* Creates instances for STEPS[0..n-1]. */

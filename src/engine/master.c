@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine/chain.h"
+#include "engine/gr_series.h"
 #include "io/resample.h"
 #include "lathe/master.h"
 
@@ -34,7 +35,10 @@ static int report(progress_ctx *p, double fraction)
     return p->fn ? p->fn(p->user, p->base + p->span * (fraction < 1.0 ? fraction : 1.0)) : 0;
 }
 
-/* A minimal analyzer for passes: loudness and true peak only. */
+/* A minimal analyzer for the engine's own passes, which only need the integrated
+ * loudness: no spectrum, no series, no true peak (the written file is measured in full
+ * afterwards; on limited audio the true-peak filter could rarely skip, so it would
+ * cost as much as the limiter's own detector). */
 static lathe_status quick_meter(int rate, int channels, const lathe_channel_role *roles,
                                 lathe_analyzer **out)
 {
@@ -42,6 +46,7 @@ static lathe_status quick_meter(int rate, int channels, const lathe_channel_role
     lathe_analysis_config_defaults(&cfg);
     cfg.spectrum = 0;
     cfg.series = 0;
+    cfg.true_peak = 0;
     return lathe_analyzer_create(&cfg, rate, channels, roles, out);
 }
 
@@ -245,6 +250,9 @@ void lathe_master_result_free(lathe_master_result *r)
         return;
     lathe_analysis_free(&r->before);
     lathe_analysis_free(&r->after);
+    for (int i = 0; i < r->gr_count && i < LATHE_MASTER_MAX_GR; i++)
+        free(r->gr[i].gr_db);
+    r->gr_count = 0;
 }
 
 lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result *res, char *err,
@@ -281,9 +289,11 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
         res->before = *o->input_analysis;
         res->before.momentary_lufs = res->before.short_term_lufs = NULL;
         res->before.series_count = 0;
+        res->before.visuals = NULL;
     } else {
         pg.span = 0.15;
-        st = lathe_analyze_file(o->input, NULL, &res->before, err, errlen, o->progress, o->user);
+        st = lathe_analyze_file(o->input, o->analysis, &res->before, err, errlen, o->progress,
+                                o->user);
         if (st != LATHE_OK)
             goto fail;
     }
@@ -327,6 +337,8 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
     {
         lathe_fx_setup in_setup = { in_rate, nch, BLOCK, res->before.frames };
         st = lathe_chain_create(steps, lim >= 0 ? lim : nsteps, &in_setup, &pre, err, errlen);
+        if (st == LATHE_OK)
+            st = lathe_gr_recorder_create(&pre, in_rate, 0, &pre.gr);
         if (st != LATHE_OK)
             goto fail;
         if (out_rate != in_rate)
@@ -361,6 +373,8 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
         long long out_frames = (long long)lathe_resample_length(res->before.frames, in_rate, out_rate);
         lathe_fx_setup out_setup = { out_rate, nch, BLOCK, out_frames };
         st = lathe_chain_create(post_steps, np, &out_setup, &post, err, errlen);
+        if (st == LATHE_OK) /* post.fx[0] is the gain stage, fx[j] is step lim + j - 1 */
+            st = lathe_gr_recorder_create(&post, out_rate, (lim >= 0 ? lim : nsteps) - 1, &post.gr);
         if (st != LATHE_OK)
             goto fail;
     }
@@ -387,7 +401,7 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
             g = t->lufs - pre_a.integrated_lufs;
         }
         for (int pass = 0;; pass++) {
-            double l = NAN, tp;
+            double l = NAN;
             lathe_fx_stats ls;
             lathe_analyzer *m = NULL;
             lathe_analysis a;
@@ -401,8 +415,6 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
             st = post_pass(&spool, &post, m, w, &pg, err, errlen);
             if (st == LATHE_OK && (st = lathe_analyzer_finish(m, &a)) == LATHE_OK) {
                 l = a.integrated_lufs;
-                tp = a.true_peak_dbtp;
-                (void)tp;
                 lathe_analysis_free(&a);
             }
             lathe_analyzer_destroy(m);
@@ -457,7 +469,11 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
     }
 
     /* 7. Read the written file back and measure it, independently of the pipeline. */
-    st = lathe_analyze_file(o->output, NULL, &res->after, err, errlen, NULL, NULL);
+    st = lathe_analyze_file(o->output, o->analysis, &res->after, err, errlen, NULL, NULL);
+    if (st == LATHE_OK)   /* gain reduction over time: the pre pass and the written pass */
+        st = lathe_gr_recorder_take(pre.gr, &pre, res);
+    if (st == LATHE_OK)
+        st = lathe_gr_recorder_take(post.gr, &post, res);
     if (st != LATHE_OK)
         goto fail;
     res->target_met = 1;

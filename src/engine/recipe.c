@@ -199,7 +199,12 @@ static lathe_status parse_target(lathe_target *t, json_t *obj, char *err, size_t
         return fail(err, errlen, "target: expected an object");
     json_t *name = json_object_get(obj, "name");
     if (name) {
-        if (!json_is_string(name) || lathe_target_from_name(json_string_value(name), t) != LATHE_OK)
+        /* "custom" (what lathe_recipe_to_json writes for a target of explicit figures)
+         * starts from lathe_target_defaults; the keys below fill it in. */
+        if (json_is_string(name) && !strcmp(json_string_value(name), "custom"))
+            lathe_target_defaults(t);
+        else if (!json_is_string(name)
+                 || lathe_target_from_name(json_string_value(name), t) != LATHE_OK)
             return fail(err, errlen, "target: name: unknown target (see 'lathe targets')");
     }
     json_object_foreach(obj, key, v) {

@@ -334,6 +334,55 @@ static int band_idle(const band *bd)
     return !bd->pending && !band_moving(bd) && band_silent(bd) && (!bd->live || bd->mix.value == 0.0);
 }
 
+/* A band that runs unchanged over the whole block on every channel: not idle, no
+ * change pending, no glide, no fade, fully mixed in, stereo. band_process would run its
+ * cascade on each channel over the block; run_steady does exactly that for several such
+ * bands in one pass (same samples: every section computes the same operations). */
+static int band_steady(const band *bd)
+{
+    return !band_idle(bd) && !bd->pending && !band_moving(bd) && !lathe_ramp_active(&bd->mix)
+           && bd->mix.value != 0.0 && bd->cas.n > 0 && bd->chan == CH_STEREO;
+}
+
+/* Bands B0 .. B1-1 (steady, LATHE_EQ_MAX_RUN sections at most) over the block, channels in
+ * pairs. */
+static void run_steady(eq_state *s, int b0, int b1, size_t frames)
+{
+    lathe_biquad_coefs co[LATHE_EQ_MAX_RUN];
+    lathe_eq_hist h0[LATHE_EQ_MAX_RUN], h1[LATHE_EQ_MAX_RUN];
+    int ns = 0;
+    for (int b = b0; b < b1; b++)
+        for (int k = 0; k < s->b[b].cas.n; k++)
+            co[ns++] = s->b[b].cas.s[k];
+    for (int c = 0; c < s->channels; c += 2) {
+        const int two = c + 1 < s->channels;
+        int k = 0;
+        for (int b = b0; b < b1; b++)
+            for (int j = 0; j < s->b[b].cas.n; j++, k++) {
+                h0[k] = s->b[b].st[c][j];
+                if (two)
+                    h1[k] = s->b[b].st[c + 1][j];
+            }
+        if (two)
+            lathe_eq_sections_run2(co, h0, h1, ns, s->x[c], s->x[c + 1], frames);
+        else
+            lathe_eq_sections_run(co, h0, ns, s->x[c], frames);
+        k = 0;
+        for (int b = b0; b < b1; b++)
+            for (int j = 0; j < s->b[b].cas.n; j++, k++) {
+                s->b[b].st[c][j] = h0[k];
+                if (two)
+                    s->b[b].st[c + 1][j] = h1[k];
+            }
+    }
+    for (int b = b0; b < b1; b++) {
+        band *bd = &s->b[b];
+        bd->live = 1;
+        if (bd->gain.value == 0.0 && lathe_eq_type_has_gain((lathe_eq_type)bd->type))
+            end_tail(s, bd);
+    }
+}
+
 /* ---- linear phase ---- */
 
 /* Linear-phase FIR of the zero-phase response R (on the grid) into kernel K:
@@ -608,10 +657,20 @@ static void eq_process(void *state, float *const *ch, size_t frames)
     for (int c = 0; c < s->channels; c++)
         for (size_t i = 0; i < frames; i++)
             s->x[c][i] = ch[c][i];
-    for (int b = 0; b < NBANDS; b++) {
+    for (int b = 0; b < NBANDS;) {
         band *bd = &s->b[b];
+        if (band_steady(bd)) {
+            /* consecutive steady stereo bands: one pass through all their sections */
+            int e = b, ns = 0;
+            while (e < NBANDS && band_steady(&s->b[e]) && ns + s->b[e].cas.n <= LATHE_EQ_MAX_RUN)
+                ns += s->b[e++].cas.n;
+            run_steady(s, b, e, frames);
+            b = e;
+            continue;
+        }
         if (!band_idle(bd)) {
             band_process(s, bd, frames);
+            b++;
             continue;
         }
         for (int c = 0; c < s->channels; c++) {
@@ -619,6 +678,7 @@ static void eq_process(void *state, float *const *ch, size_t frames)
             prev[c] = frames > 1 ? s->x[c][frames - 2] : NAN;
         }
         prime_band(s, bd, last, prev);
+        b++;
     }
     for (int c = 0; c < s->channels; c++)
         for (size_t i = 0; i < frames; i++)

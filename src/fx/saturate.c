@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* saturate: memoryless soft saturation (tape, tube, soft_clip curves) run at 2, 4 or
- * 8 times the sample rate (src/dsp/oversample.h), with dry/wet mix (the dry path is
- * delayed by the oversampler's latency), output gain and optional automatic gain
- * compensation. The curves and their measured aliasing: docs/fx/saturate.md. */
+/* saturate: memoryless soft saturation (tape, tube, soft_clip curves) run at 2, 4, 8
+ * or 16 times the sample rate (src/dsp/oversample.h) with first-order antiderivative
+ * anti-aliasing at the high rate, dry/wet mix (the dry path is delayed by the
+ * latency), output gain and optional automatic gain compensation. The curves and
+ * their measured aliasing: docs/fx/saturate.md. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,14 +31,25 @@ static const lathe_param_desc params[P_COUNT] = {
     [P_AUTO] = { "auto_gain", LATHE_UNIT_SWITCH, 0, 1, 0, NULL,
                  "When on, the saturated signal is scaled so a -18 dBFS sine keeps its RMS "
                  "level at any drive and curve." },
-    [P_OS] = { "oversampling", LATHE_UNIT_INTEGER, 2, 8, 4, NULL,
-               "Oversampling factor 2, 4 or 8 (3 acts as 4, 5 to 7 as 8); the latency is "
-               "80 frames for all three." },
+    [P_OS] = { "oversampling", LATHE_UNIT_INTEGER, 2, 16, 16, NULL,
+               "Oversampling factor 2, 4, 8 or 16 (3 acts as 4, 5 to 7 as 8, 9 to 15 as 16); "
+               "the latency is 81 frames for all four." },
 };
 
 #define SUB 256                     /* frames per internal sub-block */
-#define HIST (2 * LATHE_OS_DELAY)   /* input history that fully primes an oversampler */
-#define NFACT 3                     /* factors 2, 4, 8 */
+#define LMAX 16                     /* largest oversampling factor */
+#define NFACT 4                     /* factors 2, 4, 8, 16 */
+/* Latency in base-rate frames: the oversampler's round trip plus one frame for the
+ * anti-aliasing stage (its half high-rate sample, made up to L high-rate samples). */
+#define LAT (LATHE_OS_DELAY + 1)
+/* Input history that fully primes a chain after a factor change: the up filter's,
+ * the down filter's and the anti-aliasing stage's memory (under 2 frames). */
+#define HIST (2 * LATHE_OS_DELAY + 8)
+/* ADAA: below this |x[n] - x[n-1]| the difference quotient is replaced by f at the
+ * midpoint. In double, the quotient's rounding error is about 2.2e-16 |F| / |dx|
+ * (|F| < 20 here), the midpoint rule's error |f''| dx^2 / 24 (|f''| < 0.81 for all
+ * three curves); both are near 1e-10 at dx = 2^-15, far below float resolution. */
+#define ADAA_EPS (1.0 / 32768.0)
 
 /* tube: tanh biased by b = 0.2, shifted and scaled to pass through 0 with slope 1:
  * (tanh(x + b) - tanh b) / (1 - tanh^2 b), which by the addition theorem equals
@@ -60,10 +72,62 @@ static inline double curve_eval(int curve, double x)
     }
 }
 
+/* log(cosh(x)) without overflow or cancellation: for |x| < 1 as log1p(2 sinh^2(x/2))
+ * (cosh x - 1 = 2 sinh^2(x/2)), else |x| + log1p(exp(-2|x|)) - log 2. Even, bit for bit. */
+static inline double log_cosh(double x)
+{
+    const double a = fabs(x);
+    if (a < 1.0) {
+        const double sh = sinh(0.5 * a);
+        return log1p(2.0 * sh * sh);
+    }
+    return a + log1p(exp(-2.0 * a)) - M_LN2;
+}
+
+#define TUBE_B 0.2
+#define TUBE_C2 1.0405361859192275      /* cosh^2(0.2) */
+#define TUBE_CS 0.20537616290140778     /* cosh(0.2) sinh(0.2) */
+
+/* Antiderivatives F (F' = f), up to a constant (only differences are used):
+ * tape: log cosh x; soft_clip with a = sqrt(pi)/2: x erf(a x) + (exp(-(a x)^2) - 1) /
+ * (a sqrt(pi)), the -1 taken with expm1 so small x loses nothing; tube: since
+ * tanh x / (1 + tanh b tanh x) = cosh^2 b tanh(x + b) - cosh b sinh b,
+ * F = cosh^2 b log cosh(x + b) - cosh b sinh b x. */
+static inline double curve_anti(int curve, double x)
+{
+    switch (curve) {
+    case CURVE_TUBE:
+        return TUBE_C2 * log_cosh(x + TUBE_B) - TUBE_CS * x;
+    case CURVE_SOFT:
+        return x * erf(SQRT_PI_2 * x) + expm1(-(SQRT_PI_2 * x) * (SQRT_PI_2 * x)) /
+                                            (SQRT_PI_2 * 1.7724538509055160);
+    default:
+        return log_cosh(x);
+    }
+}
+
+/* First-order antiderivative anti-aliasing (J. D. Parker, V. Zavalishin and E. Le
+ * Bivic, "Reducing the aliasing of nonlinear waveshaping using continuous-time
+ * convolution", DAFx 2016; S. Bilbao, F. Esqueda, J. D. Parker and V. Valimaki,
+ * "Antiderivative antialiasing for memoryless nonlinearities", IEEE SPL 24(7), 2017):
+ * the mean of f over the straight line from x[n-1] to x[n], i.e. f of the linearly
+ * interpolated signal convolved with a one-sample box (a half-sample delay). For a
+ * linear f it is the two-point mean (x[n] + x[n-1]) / 2, response cos(w/2): the
+ * small-signal droop (docs/fx/saturate.md). FX and FXP are F(x) and F(xp). */
+static inline double adaa(int curve, double x, double xp, double fx, double fxp)
+{
+    const double d = x - xp;
+    if (fabs(d) < ADAA_EPS)
+        return curve_eval(curve, 0.5 * (x + xp));
+    return (fx - fxp) / d;
+}
+
 typedef struct sat_chan {
-    lathe_os os[NFACT];             /* factor 2, 4, 8; only the current one runs */
-    float *delay;                   /* dry delay line: LATHE_OS_DELAY + SUB */
+    lathe_os os[NFACT];             /* factor 2, 4, 8, 16; only the current one runs */
+    float *delay;                   /* dry delay line: LAT + SUB */
     float hist[HIST];               /* the last HIST driven input frames */
+    double xprev;                   /* last high-rate sample into the ADAA stage */
+    double ahist[LMAX + 1];         /* the last L + 1 ADAA outputs */
     lathe_biquad_state dc;          /* tube DC blocker */
 } sat_chan;
 
@@ -71,18 +135,19 @@ typedef struct sat_state {
     int channels;
     double rate;
     double p[P_COUNT];
-    int os_cur, os_target;          /* index into os[]: 0 = x2, 1 = x4, 2 = x8 */
+    int os_cur, os_target;          /* index into os[]: 0 = x2, 1 = x4, 2 = x8, 3 = x16 */
     lathe_ramp drive, mix, out, comp, weight[CURVE_COUNT];
     lathe_biquad_coefs dc;          /* 2nd-order Butterworth high-pass, 5 Hz */
     float drv[SUB], wet[SUB];
     double g[SUB], m[SUB], o[SUB], k[SUB], w[CURVE_COUNT][SUB];
-    float *hi;                      /* SUB * 8 high-rate samples */
+    float *hi;                      /* SUB * LMAX high-rate samples */
+    double *ext;                    /* LMAX + 1 + SUB * LMAX ADAA outputs */
     sat_chan ch[8];
 } sat_state;
 
 static int os_index(double v)
 {
-    return v <= 2.0 ? 0 : v <= 4.0 ? 1 : 2;
+    return v <= 2.0 ? 0 : v <= 4.0 ? 1 : v <= 8.0 ? 2 : 3;
 }
 
 /* Gain that brings a -18 dBFS sine through curve C at linear drive G back to its
@@ -118,6 +183,7 @@ static void sat_destroy(void *state)
         free(s->ch[c].delay);
     }
     free(s->hi);
+    free(s->ext);
     free(s);
 }
 
@@ -130,8 +196,9 @@ static lathe_status sat_create(const lathe_fx_setup *setup, const double *p, voi
     s->rate = setup->rate_hz;
     for (int i = 0; i < P_COUNT; i++)
         s->p[i] = p[i];
-    s->hi = calloc((size_t)SUB * 8, sizeof(float));
-    if (!s->hi) {
+    s->hi = calloc((size_t)SUB * LMAX, sizeof(float));
+    s->ext = calloc((size_t)SUB * LMAX + LMAX + 1, sizeof(double));
+    if (!s->hi || !s->ext) {
         sat_destroy(s);
         return LATHE_ERR_NO_MEMORY;
     }
@@ -143,7 +210,7 @@ static lathe_status sat_create(const lathe_fx_setup *setup, const double *p, voi
                 return st;
             }
         }
-        s->ch[c].delay = calloc(LATHE_OS_DELAY + SUB, sizeof(float));
+        s->ch[c].delay = calloc(LAT + SUB, sizeof(float));
         if (!s->ch[c].delay) {
             sat_destroy(s);
             return LATHE_ERR_NO_MEMORY;
@@ -193,23 +260,43 @@ static void sat_set_param(void *state, int id, double v)
     }
 }
 
-/* Applies the curve blend to N high-rate samples (factor L): the weights of base
- * frame i hold for its L samples. SINGLE >= 0: one curve at weight 1. */
-static void shape(const sat_state *s, float *x, size_t n, int L, int single)
+/* Applies the curve blend with ADAA to N high-rate samples X of channel CH (factor
+ * L) in place: the weights of base frame i hold for its L samples. SINGLE >= 0: one
+ * curve at weight 1. The ADAA output a[m] stands for time m - 1/2; it is delayed by a
+ * further L - 1/2 samples (L - 2 whole samples and the symmetric 4-point Lagrange
+ * half-sample interpolator (-1, 9, 9, -1)/16, delay 3/2), so the stage delays by
+ * exactly one base-rate frame and the total latency stays whole frames. */
+static void shape(sat_state *s, sat_chan *ch, float *x, size_t n, int L, int single)
 {
+    const size_t P = (size_t)L + 1;
+    double *t = s->ext, *a = s->ext + P;
+    double xp = ch->xprev;
+    memcpy(t, ch->ahist, sizeof(double) * P);
     if (single >= 0) {
-        for (size_t j = 0; j < n; j++)
-            x[j] = (float)curve_eval(single, x[j]);
-        return;
+        double fxp = curve_anti(single, xp);
+        for (size_t j = 0; j < n; j++) {
+            const double v = x[j], fv = curve_anti(single, v);
+            a[j] = adaa(single, v, xp, fv, fxp);
+            xp = v;
+            fxp = fv;
+        }
+    } else {
+        for (size_t j = 0; j < n; j++) {
+            const size_t i = j / (size_t)L;
+            const double v = x[j];
+            double y = 0.0;
+            for (int c = 0; c < CURVE_COUNT; c++)
+                if (s->w[c][i] != 0.0)
+                    y += s->w[c][i] * adaa(c, v, xp, curve_anti(c, v), curve_anti(c, xp));
+            a[j] = y;
+            xp = v;
+        }
     }
-    for (size_t j = 0; j < n; j++) {
-        size_t i = j / (size_t)L;
-        double y = 0.0;
-        for (int c = 0; c < CURVE_COUNT; c++)
-            if (s->w[c][i] != 0.0)
-                y += s->w[c][i] * curve_eval(c, x[j]);
-        x[j] = (float)y;
-    }
+    ch->xprev = xp;
+    /* out[j] = sum_k c_k a[j - (L - 2) - k], k = 0..3, a[j - L - 1 + q] = t[j + q] */
+    for (size_t j = 0; j < n; j++)
+        x[j] = (float)(0.5625 * (t[j + 1] + t[j + 2]) - 0.0625 * (t[j] + t[j + 3]));
+    memcpy(ch->ahist, t + n, sizeof(double) * P);
 }
 
 /* Runs channel C's oversampler F over the input history so that its state is what
@@ -226,10 +313,12 @@ static void prime(sat_state *s, sat_chan *c, int f)
             single = k;
     }
     lathe_os_reset(os);
+    c->xprev = 0.0;
+    memset(c->ahist, 0, sizeof c->ahist);
     for (size_t pos = 0; pos < HIST; pos += SUB) {
         size_t n = HIST - pos < SUB ? HIST - pos : SUB;
         lathe_os_up(os, c->hist + pos, n, s->hi);
-        shape(s, s->hi, n * (size_t)os->factor, os->factor, single);
+        shape(s, c, s->hi, n * (size_t)os->factor, os->factor, single);
         lathe_os_down(os, s->hi, n, s->wet);
     }
 }
@@ -237,7 +326,7 @@ static void prime(sat_state *s, sat_chan *c, int f)
 static void sat_process(void *state, float *const *chans, size_t frames)
 {
     sat_state *s = state;
-    const size_t D = LATHE_OS_DELAY;
+    const size_t D = LAT;
 
     if (s->os_target != s->os_cur) {
         for (int c = 0; c < s->channels; c++)
@@ -277,10 +366,10 @@ static void sat_process(void *state, float *const *chans, size_t frames)
                 memcpy(ch->hist + HIST - n, s->drv, sizeof(float) * n);
             }
             lathe_os_up(os, s->drv, n, s->hi);
-            shape(s, s->hi, n * (size_t)os->factor, os->factor, single);
+            shape(s, ch, s->hi, n * (size_t)os->factor, os->factor, single);
             lathe_os_down(os, s->hi, n, s->wet);
 
-            /* Dry path: the input delayed by the oversampler's latency. */
+            /* Dry path: the input delayed by the latency. */
             memcpy(ch->delay + D, x, sizeof(float) * n);
             const float *dry = ch->delay;
 
@@ -307,7 +396,7 @@ static void sat_process(void *state, float *const *chans, size_t frames)
 static size_t sat_latency(const void *state)
 {
     (void)state;
-    return LATHE_OS_DELAY;
+    return LAT;
 }
 
 static void sat_reset(void *state)
@@ -317,8 +406,10 @@ static void sat_reset(void *state)
         sat_chan *ch = &s->ch[c];
         for (int f = 0; f < NFACT; f++)
             lathe_os_reset(&ch->os[f]);
-        memset(ch->delay, 0, sizeof(float) * (LATHE_OS_DELAY + SUB));
+        memset(ch->delay, 0, sizeof(float) * (LAT + SUB));
         memset(ch->hist, 0, sizeof ch->hist);
+        ch->xprev = 0.0;
+        memset(ch->ahist, 0, sizeof ch->ahist);
         ch->dc.s1 = ch->dc.s2 = 0.0;
     }
     s->os_cur = s->os_target;

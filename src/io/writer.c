@@ -522,6 +522,9 @@ lathe_status lathe_writer_open(const char *path, const lathe_output_format *fmt,
         lathe_writer_abort(w);
         return LATHE_ERR_WRITE;
     }
+    /* No PEAK chunk in float WAV/AIFF: it carries the time of writing, so reruns would
+     * differ in those bytes and nothing else. */
+    sf_command(w->sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
     if (fmt->use_roles || fmt->channels > 2) {
         /* Channel map (WAV extensible, CAF, RF64, W64); other containers ignore it. */
         static const int sf_role[] = {

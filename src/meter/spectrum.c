@@ -31,6 +31,13 @@ struct lathe_spectrum_meter {
     double *power[8];           /* accumulated P[k] per stream */
     double frames_done;
     double wnorm;               /* N * sum w^2 */
+    int padded;                 /* the short-stream frame has been analysed */
+    /* optional per-frame tracking of narrow bands (lathe_spectrum_track) */
+    double *cur;                /* nbins: this frame's power, summed over the streams */
+    int tn;                     /* tracked bands, 0: off */
+    double *tlo, *thi, *tdb, *tcount, *tcum;
+    int *trange;                /* per band: neighbours [r0, r1) without its own [e0, e1) */
+    double texcess_db, tenv_oct, tframes;
 };
 
 double lathe_third_octave_centre(int band)
@@ -106,6 +113,41 @@ LATHE_HOT static void transform(lathe_spectrum_meter *m, int s, double scale)
     const fftwf_complex *restrict o = m->out;
     for (int k = 0; k < m->nbins; k++)
         p[k] += scale * ((double)o[k][0] * o[k][0] + (double)o[k][1] * o[k][1]);
+    if (m->tn && (m->stereo_ms || m->include[s])) {
+        double *restrict c = m->cur;
+        for (int k = 0; k < m->nbins; k++)
+            c[k] += (double)o[k][0] * o[k][0] + (double)o[k][1] * o[k][1];
+    }
+}
+
+static double band_power(const lathe_spectrum_meter *m, const double *p, double lo, double hi);
+
+/* Tracking: this frame's tracked band levels against the mean level of the bands
+ * around them (within +-tenv_oct/2, leaving out the band's own +-1/12 octave); counts the
+ * bands that stand texcess_db or more above it. Frames under -70 dB are not counted. */
+static void track_frame(lathe_spectrum_meter *m)
+{
+    double total = 0.0;
+    for (int k = 0; k < m->nbins; k++)
+        total += m->cur[k];
+    if (total * 2.0 / m->wnorm > 1e-7) {
+        double *cum = m->tcum;          /* cum[j] = sum of tdb[0..j-1] */
+        cum[0] = 0.0;
+        for (int b = 0; b < m->tn; b++) {
+            double pw = band_power(m, m->cur, m->tlo[b], m->thi[b]);
+            m->tdb[b] = pw > 1e-30 ? 10.0 * log10(pw) : -300.0;
+            cum[b + 1] = cum[b] + m->tdb[b];
+        }
+        for (int b = 0; b < m->tn; b++) {
+            const int *r = &m->trange[4 * b];   /* [r0, r1) around, minus [e0, e1) */
+            int n = (r[1] - r[0]) - (r[3] - r[2]);
+            double sum = (cum[r[1]] - cum[r[0]]) - (cum[r[3]] - cum[r[2]]);
+            if (n > 0 && m->tdb[b] - sum / n >= m->texcess_db)
+                m->tcount[b] += 1.0;
+        }
+        m->tframes += 1.0;
+    }
+    memset(m->cur, 0, sizeof(double) * (size_t)m->nbins);
 }
 
 static void analyse_frame(lathe_spectrum_meter *m, double scale)
@@ -114,6 +156,8 @@ static void analyse_frame(lathe_spectrum_meter *m, double scale)
         if (m->stereo_ms || m->include[s])
             transform(m, s, scale);
     m->frames_done += 1.0;
+    if (m->tn)
+        track_frame(m);
 }
 
 LATHE_HOT void lathe_spectrum_process(lathe_spectrum_meter *m, const float *const *ch, size_t frames)
@@ -167,14 +211,20 @@ static double to_db(double p)
     return p > 0.0 ? 10.0 * log10(p) : -HUGE_VAL;
 }
 
-void lathe_spectrum_result(lathe_spectrum_meter *m, double *total, double *mid, double *side)
+/* A stream shorter than one frame: zero-pad and scale to the samples present (once). */
+static void pad_short(lathe_spectrum_meter *m)
 {
-    if (m->frames_done == 0.0 && m->fill > 0) {
-        /* Shorter than one frame: zero-pad and scale to the samples present. */
+    if (m->frames_done == 0.0 && m->fill > 0 && !m->padded) {
         for (int s = 0; s < m->streams; s++)
             memset(m->frame[s] + m->fill, 0, sizeof(float) * (size_t)(m->nfft - m->fill));
         analyse_frame(m, (double)m->nfft / m->fill);
+        m->padded = 1;
     }
+}
+
+void lathe_spectrum_result(lathe_spectrum_meter *m, double *total, double *mid, double *side)
+{
+    pad_short(m);
     const double norm = m->frames_done > 0.0 ? 1.0 / (m->wnorm * m->frames_done) : 0.0;
     const double nyq = m->rate / 2.0;
     int included = 0;
@@ -209,6 +259,91 @@ void lathe_spectrum_result(lathe_spectrum_meter *m, double *total, double *mid, 
     }
 }
 
+void lathe_spectrum_bands(lathe_spectrum_meter *m, const double *lo_hz, const double *hi_hz, int n,
+                          double *total, double *mid, double *side)
+{
+    pad_short(m);
+    const double norm = m->frames_done > 0.0 ? 1.0 / (m->wnorm * m->frames_done) : 0.0;
+    const double nyq = m->rate / 2.0;
+    int included = 0;
+    for (int c = 0; c < m->channels; c++)
+        included += m->include[c] != 0;
+    for (int b = 0; b < n; b++) {
+        double lo = lo_hz[b], hi = hi_hz[b];
+        if (total)
+            total[b] = NAN;
+        if (mid)
+            mid[b] = NAN;
+        if (side)
+            side[b] = NAN;
+        if (!(hi > lo) || lo >= nyq || m->frames_done == 0.0)
+            continue;
+        double pw[8];
+        for (int s = 0; s < m->streams; s++)
+            pw[s] = 2.0 * norm * band_power(m, m->power[s], lo, hi);
+        if (m->stereo_ms) {
+            if (mid)
+                mid[b] = pw[0];
+            if (side)
+                side[b] = pw[1];
+            if (total)
+                total[b] = pw[0] + pw[1];
+        } else if (total && included) {
+            double sum = 0.0;
+            for (int s = 0; s < m->streams; s++)
+                if (m->include[s])
+                    sum += pw[s];
+            total[b] = sum / included;
+        }
+    }
+}
+
+lathe_status lathe_spectrum_track(lathe_spectrum_meter *m, const double *lo_hz, const double *hi_hz,
+                                  int n, double excess_db, double env_octaves)
+{
+    if (m->tn || n < 1 || m->frames_done > 0.0 || m->fill > 0)
+        return LATHE_ERR_INVALID_ARGUMENT;
+    m->cur = calloc((size_t)m->nbins, sizeof(double));
+    m->tlo = malloc(sizeof(double) * (size_t)n);
+    m->thi = malloc(sizeof(double) * (size_t)n);
+    m->tdb = malloc(sizeof(double) * (size_t)n);
+    m->tcum = malloc(sizeof(double) * (size_t)(n + 1));
+    m->tcount = calloc((size_t)n, sizeof(double));
+    m->trange = malloc(sizeof(int) * 4 * (size_t)n);
+    if (!m->cur || !m->tlo || !m->thi || !m->tdb || !m->tcum || !m->tcount || !m->trange)
+        return LATHE_ERR_NO_MEMORY;
+    memcpy(m->tlo, lo_hz, sizeof(double) * (size_t)n);
+    memcpy(m->thi, hi_hz, sizeof(double) * (size_t)n);
+    for (int b = 0; b < n; b++) {
+        /* bands rise in frequency: the neighbourhoods are index ranges */
+        const double lb = 0.5 * log2(lo_hz[b] * hi_hz[b]);
+        int *r = &m->trange[4 * b];
+        r[0] = r[2] = b;
+        r[1] = r[3] = b + 1;
+        for (int j = 0; j < n; j++) {
+            double d = fabs(0.5 * log2(lo_hz[j] * hi_hz[j]) - lb);
+            if (d <= 0.5 * env_octaves) {
+                r[0] = j < r[0] ? j : r[0];
+                r[1] = j + 1 > r[1] ? j + 1 : r[1];
+            }
+            if (d <= 1.0 / 12.0 + 1e-9) {
+                r[2] = j < r[2] ? j : r[2];
+                r[3] = j + 1 > r[3] ? j + 1 : r[3];
+            }
+        }
+    }
+    m->texcess_db = excess_db;
+    m->tenv_oct = env_octaves;
+    m->tn = n;
+    return LATHE_OK;
+}
+
+void lathe_spectrum_track_result(const lathe_spectrum_meter *m, double *share)
+{
+    for (int b = 0; b < m->tn; b++)
+        share[b] = m->tframes > 0.0 ? m->tcount[b] / m->tframes : NAN;
+}
+
 void lathe_spectrum_destroy(lathe_spectrum_meter *m)
 {
     if (!m)
@@ -222,5 +357,12 @@ void lathe_spectrum_destroy(lathe_spectrum_meter *m)
         free(m->frame[s]);
         free(m->power[s]);
     }
+    free(m->cur);
+    free(m->tlo);
+    free(m->thi);
+    free(m->tdb);
+    free(m->tcount);
+    free(m->tcum);
+    free(m->trange);
     free(m);
 }

@@ -187,7 +187,7 @@ int main(void)
     CHECK(lathe_os_init(&os, 4, 0) == LATHE_ERR_INVALID_ARGUMENT, "max_block 0 accepted");
     lathe_os_free(&os);
 
-    for (int factor = 2; factor <= 8; factor *= 2) {
+    for (int factor = 2; factor <= 16; factor *= 2) {
         test_round_trip(factor);
         test_images(factor, 1000.0);
         test_images(factor, 15000.0);

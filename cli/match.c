@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* lathe match: a mix brought towards one or more reference masters, aspect by aspect. */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+#define MAX_REFS 16
+
+void help_match(FILE *to)
+{
+    fprintf(to,
+        "Usage: lathe match TARGET --reference REF [--reference REF2 ...] -o OUTPUT [OPTIONS]\n"
+        "\n"
+        "Brings TARGET (a mix) towards the reference master(s): integrated loudness, the\n"
+        "long-term tonal balance of the mid and of the side, the stereo width and, when asked,\n"
+        "the dynamics. Every aspect can be switched off or applied in part. The result ends\n"
+        "in the true-peak limiter, so what 'lathe master' guarantees holds here too (loudness\n"
+        "within 0.1 LU on the written file, true peak under the ceiling, same length and\n"
+        "alignment, bit-identical reruns). lathe prints what it changed and why, and writes\n"
+        "the recipe it used (OUTPUT.recipe.json unless told otherwise): 'lathe master TARGET\n"
+        "--recipe THAT' reproduces OUTPUT bit for bit, and the recipe can be edited.\n"
+        "References may have any sample rate and channel count. docs/match.md explains how.\n"
+        "\n"
+        "References:\n"
+        "  -R, --reference FILE   a reference master (repeat for several: they are averaged)\n"
+        "      --weight W         weight of the reference given just before (default 1)\n"
+        "Aspects (each 0..100 %%, the share of the difference that is matched):\n"
+        "      --loudness P       integrated loudness (default 100)\n"
+        "      --tone P           tonal balance of mid and side (default 100)\n"
+        "      --tone-mid P       ... of the mid only\n"
+        "      --tone-side P      ... of the side only\n"
+        "      --width P          side-to-mid level (default 100)\n"
+        "      --dynamics P       peak-to-loudness ratio, by compression (default 0: the\n"
+        "                         limiter alone reaches the loudness)\n"
+        "      --amount P         scales every aspect above (default 100)\n"
+        "      --max-eq DB        largest EQ boost or cut, 1..12 dB (default 6)\n"
+        "      --smoothing OCT    smoothing of the tonal difference, octaves (default 0.333)\n"
+        "      --passes N         1 (default): render once; 2: render, measure what the render\n"
+        "                         still misses, refine the EQ and width, render again\n"
+        "Level:\n"
+        "      --lufs X           loudness target instead of the references' (-70..0 LUFS)\n"
+        "      --ceiling Y        true-peak ceiling instead of the references' (-20..0 dBTP)\n"
+        "      --max-limiting DB  most peak gain reduction the limiter may use (0..30; default:\n"
+        "                         what the loudness match needs plus 2 dB, 6..12)\n"
+        "Output:\n"
+        "  -o, --output FILE      the matched master (.wav .flac .aiff .w64 .rf64 .caf)\n"
+        "      --format NAME      container, overriding the extension\n"
+        "      --rate HZ          output sample rate (default: the target's)\n"
+        "      --bits N           16, 20 or 24 (PCM, dithered) or 32 (float); default 24\n"
+        "      --dither TYPE      none, tpdf (default) or shaped\n"
+        "      --seed N           dither seed\n"
+        "      --write-recipe F   where to write the recipe (default OUTPUT.recipe.json)\n"
+        "      --no-recipe        do not write the recipe\n"
+        "      --explain F        also write the explanation as plain text to F\n"
+        "      --dry-run          decide and explain, write nothing\n"
+        "  -y, --force            replace OUTPUT (and the recipe) if they exist\n"
+        "      --strict           a target that cannot be met is an error (exit 6)\n"
+        "  -h, --help             this help\n"
+        "\n"
+        "Exit codes: as 'lathe master' (0 written, 2 bad command line, 3 an input unreadable,\n"
+        "4 NaN/Inf samples, 5 output not writable, 6 target not met with --strict, 70 internal).\n");
+}
+
+static int write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    int ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+    return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+/* Integrated loudness as heard: a mono file plays on two loudspeakers (+3.01 dB). */
+static double heard(const lathe_analysis *a)
+{
+    return a->integrated_lufs + (a->channels == 1 ? 3.0103 : 0.0);
+}
+
+/* Mean |difference| over 40 Hz-16 kHz of two 1/3-octave spectra, each relative to its
+ * integrated loudness (NAN bands skipped). */
+static double spectral_distance(const lathe_analysis *a, const double *ref_db, double ref_lufs)
+{
+    double s = 0.0;
+    int n = 0;
+    for (int b = 0; b < LATHE_THIRD_OCTAVE_BANDS; b++) {
+        double f = a->band_hz[b];
+        if (f < 39.0 || f > 16500.0 || !isfinite(a->spectrum_db[b]) || !isfinite(ref_db[b]))
+            continue;
+        s += fabs((a->spectrum_db[b] - heard(a)) - (ref_db[b] - ref_lufs));
+        n++;
+    }
+    return n ? s / n : NAN;
+}
+
+static int parse_percent(const char *name, const char *arg, double *out)
+{
+    if (cli_parse_double(arg, 0.0, 100.0, out)) {
+        cli_error("match", "%s: '%s' is not a percentage from 0 to 100", name, arg);
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_match(int argc, char **argv)
+{
+    enum { O_WEIGHT = 256, O_LOUD, O_TONE, O_TMID, O_TSIDE, O_WIDTH, O_DYN, O_AMOUNT, O_MAXEQ,
+           O_SMOOTH, O_LUFS, O_CEIL, O_MAXLIM, O_FORMAT, O_RATE, O_BITS, O_DITHER, O_SEED,
+           O_WRECIPE, O_NORECIPE, O_EXPLAIN, O_DRY, O_STRICT, O_PASSES };
+    static const struct option opts[] = {
+        { "reference", required_argument, NULL, 'R' }, { "weight", required_argument, NULL, O_WEIGHT },
+        { "loudness", required_argument, NULL, O_LOUD }, { "tone", required_argument, NULL, O_TONE },
+        { "tone-mid", required_argument, NULL, O_TMID },
+        { "tone-side", required_argument, NULL, O_TSIDE },
+        { "width", required_argument, NULL, O_WIDTH }, { "dynamics", required_argument, NULL, O_DYN },
+        { "amount", required_argument, NULL, O_AMOUNT }, { "max-eq", required_argument, NULL, O_MAXEQ },
+        { "smoothing", required_argument, NULL, O_SMOOTH }, { "lufs", required_argument, NULL, O_LUFS },
+        { "ceiling", required_argument, NULL, O_CEIL },
+        { "max-limiting", required_argument, NULL, O_MAXLIM },
+        { "output", required_argument, NULL, 'o' }, { "format", required_argument, NULL, O_FORMAT },
+        { "rate", required_argument, NULL, O_RATE }, { "bits", required_argument, NULL, O_BITS },
+        { "dither", required_argument, NULL, O_DITHER }, { "seed", required_argument, NULL, O_SEED },
+        { "write-recipe", required_argument, NULL, O_WRECIPE },
+        { "no-recipe", no_argument, NULL, O_NORECIPE }, { "explain", required_argument, NULL, O_EXPLAIN },
+        { "dry-run", no_argument, NULL, O_DRY }, { "force", no_argument, NULL, 'y' },
+        { "strict", no_argument, NULL, O_STRICT }, { "help", no_argument, NULL, 'h' },
+        { "passes", required_argument, NULL, O_PASSES },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *refs[MAX_REFS], *output = NULL, *format = NULL, *wrecipe = NULL, *explain = NULL;
+    double weights[MAX_REFS], amount = 100.0, v;
+    int nrefs = 0, rate = -1, bits = -1, dither = -1, force = 0, strict = 0, norecipe = 0, dry = 0;
+    int passes = 1;
+    long long seed = -1;
+    lathe_match_options mo;
+    char err[512] = "";
+    int opt;
+
+    lathe_match_options_defaults(&mo);
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, ":R:o:yh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'R':
+            if (nrefs == MAX_REFS) {
+                cli_error("match", "at most %d references", MAX_REFS);
+                return LATHE_EXIT_USAGE;
+            }
+            weights[nrefs] = 1.0;
+            refs[nrefs++] = optarg;
+            break;
+        case O_WEIGHT:
+            if (nrefs == 0) {
+                cli_error("match", "--weight applies to the --reference given before it");
+                return LATHE_EXIT_USAGE;
+            }
+            if (cli_parse_double(optarg, 0.0, 1000.0, &weights[nrefs - 1])) {
+                cli_error("match", "--weight: '%s' is not a weight from 0 to 1000", optarg);
+                return LATHE_EXIT_USAGE;
+            }
+            break;
+        case O_LOUD:
+            if (parse_percent("--loudness", optarg, &mo.loudness_percent))
+                return LATHE_EXIT_USAGE;
+            break;
+        case O_TONE:
+            if (parse_percent("--tone", optarg, &mo.tone_mid_percent))
+                return LATHE_EXIT_USAGE;
+            mo.tone_side_percent = mo.tone_mid_percent;
+            break;
+        case O_TMID:
+            if (parse_percent("--tone-mid", optarg, &mo.tone_mid_percent))
+                return LATHE_EXIT_USAGE;
+            break;
+        case O_TSIDE:
+            if (parse_percent("--tone-side", optarg, &mo.tone_side_percent))
+                return LATHE_EXIT_USAGE;
+            break;
+        case O_WIDTH:
+            if (parse_percent("--width", optarg, &mo.width_percent))
+                return LATHE_EXIT_USAGE;
+            break;
+        case O_DYN:
+            if (parse_percent("--dynamics", optarg, &mo.dynamics_percent))
+                return LATHE_EXIT_USAGE;
+            break;
+        case O_AMOUNT:
+            if (parse_percent("--amount", optarg, &amount))
+                return LATHE_EXIT_USAGE;
+            break;
+        case O_MAXEQ:
+            if (cli_parse_double(optarg, 1.0, 12.0, &mo.max_eq_db)) {
+                cli_error("match", "--max-eq: '%s' is not from 1 to 12 dB", optarg);
+                return LATHE_EXIT_USAGE;
+            }
+            break;
+        case O_SMOOTH:
+            if (cli_parse_double(optarg, 0.05, 2.0, &mo.smoothing_octaves)) {
+                cli_error("match", "--smoothing: '%s' is not from 0.05 to 2 octaves", optarg);
+                return LATHE_EXIT_USAGE;
+            }
+            break;
+        case O_LUFS:
+            if (cli_parse_double(optarg, -70.0, 0.0, &mo.lufs)) {
+                cli_error("match", "--lufs: '%s' is not a loudness from -70 to 0 LUFS", optarg);
+                return LATHE_EXIT_USAGE;
+            }
+            break;
+        case O_CEIL:
+            if (cli_parse_double(optarg, -20.0, 0.0, &mo.ceiling_dbtp)) {
+                cli_error("match", "--ceiling: '%s' is not a level from -20 to 0 dBTP", optarg);
+                return LATHE_EXIT_USAGE;
+            }
+            break;
+        case O_MAXLIM:
+            if (cli_parse_double(optarg, 0.0, 30.0, &mo.max_limiting_db)) {
+                cli_error("match", "--max-limiting: '%s' is not from 0 to 30 dB", optarg);
+                return LATHE_EXIT_USAGE;
+            }
+            break;
+        case 'o': output = optarg; break;
+        case O_FORMAT: format = optarg; break;
+        case O_RATE:
+            if (cli_parse_double(optarg, 8000, 384000, &v) || v != floor(v)) {
+                cli_error("match", "--rate: '%s' is not a rate from 8000 to 384000 Hz", optarg);
+                return LATHE_EXIT_USAGE;
+            }
+            rate = (int)v;
+            break;
+        case O_BITS:
+            if (cli_parse_double(optarg, 16, 32, &v) || (v != 16 && v != 20 && v != 24 && v != 32)) {
+                cli_error("match", "--bits: '%s' is not 16, 20, 24 or 32 (float)", optarg);
+                return LATHE_EXIT_USAGE;
+            }
+            bits = (int)v;
+            break;
+        case O_DITHER: {
+            lathe_dither_type d;
+            if (lathe_dither_parse(optarg, &d) != LATHE_OK) {
+                cli_error("match", "--dither: '%s' is not none, tpdf or shaped", optarg);
+                return LATHE_EXIT_USAGE;
+            }
+            dither = (int)d;
+            break;
+        }
+        case O_SEED:
+            if (cli_parse_double(optarg, 0, 4294967295.0, &v) || v != floor(v)) {
+                cli_error("match", "--seed: '%s' is not a whole number 0..4294967295", optarg);
+                return LATHE_EXIT_USAGE;
+            }
+            seed = (long long)v;
+            break;
+        case O_WRECIPE: wrecipe = optarg; break;
+        case O_NORECIPE: norecipe = 1; break;
+        case O_EXPLAIN: explain = optarg; break;
+        case O_DRY: dry = 1; break;
+        case O_STRICT: strict = 1; break;
+        case O_PASSES:
+            if (cli_parse_double(optarg, 1, 2, &v) || v != floor(v)) {
+                cli_error("match", "--passes: '%s' is not 1 or 2", optarg);
+                return LATHE_EXIT_USAGE;
+            }
+            passes = (int)v;
+            break;
+        case 'y': force = 1; break;
+        case 'h': help_match(stdout); return LATHE_EXIT_OK;
+        case ':':
+            cli_error("match", "option '%s' needs a value", argv[optind - 1]);
+            return LATHE_EXIT_USAGE;
+        default:
+            cli_error("match", "unknown option '%s' (see 'lathe help match')", argv[optind - 1]);
+            return LATHE_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        cli_error("match", optind >= argc ? "no target file (see 'lathe help match')"
+                                          : "one target file at a time (see 'lathe help match')");
+        return LATHE_EXIT_USAGE;
+    }
+    const char *input = argv[optind];
+    if (nrefs == 0) {
+        cli_error("match", "no reference: give --reference FILE");
+        return LATHE_EXIT_USAGE;
+    }
+    if (!output && !dry) {
+        cli_error("match", "no output: give -o FILE (or --dry-run)");
+        return LATHE_EXIT_USAGE;
+    }
+    double wsum = 0.0;
+    for (int k = 0; k < nrefs; k++)
+        wsum += weights[k];
+    if (!(wsum > 0.0)) {
+        cli_error("match", "every reference has weight 0");
+        return LATHE_EXIT_USAGE;
+    }
+    mo.loudness_percent *= amount / 100.0;
+    mo.tone_mid_percent *= amount / 100.0;
+    mo.tone_side_percent *= amount / 100.0;
+    mo.width_percent *= amount / 100.0;
+    mo.dynamics_percent *= amount / 100.0;
+
+    char recipe_path[4096] = "";
+    if (!dry && !norecipe) {
+        if (wrecipe)
+            snprintf(recipe_path, sizeof recipe_path, "%s", wrecipe);
+        else
+            snprintf(recipe_path, sizeof recipe_path, "%s.recipe.json", output);
+        FILE *f = force ? NULL : fopen(recipe_path, "r");
+        if (f) {
+            fclose(f);
+            cli_error(recipe_path, "exists (use --force to replace it, or --write-recipe FILE)");
+            return LATHE_EXIT_OUTPUT;
+        }
+    }
+    if (!dry) {
+        /* Refuse an existing output (or an input as output) before measuring anything. */
+        const char *ins[MAX_REFS + 1];
+        ins[0] = input;
+        for (int k = 0; k < nrefs; k++)
+            ins[k + 1] = refs[k];
+        lathe_status st = lathe_output_check(output, ins, (size_t)nrefs + 1, force, err, sizeof err);
+        if (st != LATHE_OK) {
+            cli_error(output, "%s", err);
+            return LATHE_EXIT_OUTPUT;
+        }
+    }
+
+    /* Measure. */
+    lathe_profile tp, rp[MAX_REFS];
+    const lathe_profile *rptr[MAX_REFS];
+    int have_refs = 0, code = LATHE_EXIT_OK;
+    cli_progress prog;
+    lathe_status st;
+    cli_progress_begin(&prog, "measuring the mix");
+    st = lathe_profile_file(input, &tp, err, sizeof err, cli_progress_cb, &prog);
+    cli_progress_end(&prog);
+    if (st != LATHE_OK) {
+        cli_error(input, "%s", err);
+        if (st == LATHE_ERR_NON_FINITE)
+            lathe_profile_free(&tp);
+        return cli_exit_for_status(st);
+    }
+    for (; have_refs < nrefs; have_refs++) {
+        cli_progress_begin(&prog, "measuring the reference");
+        st = lathe_profile_file(refs[have_refs], &rp[have_refs], err, sizeof err, cli_progress_cb,
+                                &prog);
+        cli_progress_end(&prog);
+        if (st != LATHE_OK) {
+            cli_error(refs[have_refs], "%s", err);
+            if (st == LATHE_ERR_NON_FINITE)
+                lathe_profile_free(&rp[have_refs]);
+            code = cli_exit_for_status(st);
+            goto done;
+        }
+        rptr[have_refs] = &rp[have_refs];
+    }
+
+    /* Decide. */
+    lathe_recipe recipe;
+    lathe_explanation ex;
+    lathe_explanation_init(&ex);
+    st = lathe_match_plan(&tp, rptr, weights, nrefs, &mo, &recipe, &ex, err, sizeof err);
+    if (st != LATHE_OK) {
+        cli_error("match", "%s", err);
+        lathe_explanation_free(&ex);
+        code = st == LATHE_ERR_EMPTY ? LATHE_EXIT_INPUT : LATHE_EXIT_INTERNAL;
+        goto done;
+    }
+    if (rate > 0)
+        recipe.target.rate_hz = rate;
+    if (bits > 0)
+        recipe.target.bits = bits;
+    if (dither >= 0)
+        recipe.target.dither = (lathe_dither_type)dither;
+    if (seed >= 0)
+        recipe.seed = (unsigned)seed;
+    if (format) {
+        lathe_container c;
+        if (lathe_container_parse(format, &c) != LATHE_OK) {
+            cli_error("match", "--format: '%s' is not wav, flac, aiff, w64, rf64 or caf", format);
+            code = LATHE_EXIT_USAGE;
+            goto done_recipe;
+        }
+        snprintf(recipe.target.container, sizeof recipe.target.container, "%s", format);
+    }
+
+    {
+        char *text = NULL;
+        printf("%s -> %s, matched to %d reference%s\n\n", input, dry ? "(dry run)" : output, nrefs,
+               nrefs == 1 ? "" : "s");
+        if (lathe_explanation_text(&ex, &text) == LATHE_OK)
+            printf("%s\n", text);
+        if (explain && text && write_text(explain, text) != 0)
+            cli_error(explain, "cannot write the explanation");
+        free(text);
+    }
+    if (dry)
+        goto done_recipe;
+
+    {
+        /* The mix's analysis is already made (the profile holds it): the engine skips its
+         * own. (Its clip counts use a full scale of 1.0; they are not shown here.) */
+        lathe_master_options o = { .input = input, .output = output, .recipe = &recipe,
+                                   .overwrite = force, .strict = strict && passes == 1,
+                                   .input_analysis = &tp.a,
+                                   .progress = cli_progress_cb, .user = &prog };
+        lathe_master_result res;
+        cli_progress_begin(&prog, "mastering");
+        st = lathe_master_run(&o, &res, err, sizeof err);
+        cli_progress_end(&prog);
+        if (st == LATHE_OK && passes > 1) {
+            /* Closed loop: measure the render, refine the plan on what it missed, render
+             * again (the final recipe alone reproduces the final file). */
+            lathe_profile outp;
+            lathe_master_result_free(&res);
+            cli_progress_begin(&prog, "measuring the first render");
+            st = lathe_profile_file(output, &outp, err, sizeof err, cli_progress_cb, &prog);
+            cli_progress_end(&prog);
+            if (st == LATHE_OK) {
+                lathe_recipe r2;
+                lathe_explanation ex2;
+                lathe_explanation_init(&ex2);
+                mo.result = &outp;
+                st = lathe_match_plan(&tp, rptr, weights, nrefs, &mo, &r2, &ex2, err, sizeof err);
+                mo.result = NULL;
+                if (st == LATHE_OK) {
+                    r2.target.rate_hz = recipe.target.rate_hz;
+                    r2.target.bits = recipe.target.bits;
+                    r2.target.dither = recipe.target.dither;
+                    r2.seed = recipe.seed;
+                    memcpy(r2.target.container, recipe.target.container, sizeof r2.target.container);
+                    lathe_recipe_free(&recipe);
+                    lathe_explanation_free(&ex);
+                    recipe = r2;
+                    ex = ex2;
+                    o.overwrite = 1;            /* our own first render */
+                    o.strict = strict;
+                    cli_progress_begin(&prog, "mastering (refined)");
+                    st = lathe_master_run(&o, &res, err, sizeof err);
+                    cli_progress_end(&prog);
+                } else {
+                    lathe_explanation_free(&ex2);
+                }
+            } else if (st == LATHE_ERR_NON_FINITE) {
+                lathe_profile_free(&outp);
+            }
+            if (st == LATHE_OK)
+                lathe_profile_free(&outp);
+        }
+        if (st != LATHE_OK) {
+            code = cli_exit_for_status(st);
+            cli_error(code == LATHE_EXIT_OUTPUT ? output : code == LATHE_EXIT_TARGET ? "match" : input,
+                      "%s", err[0] ? err : lathe_status_str(st));
+            goto done_recipe;
+        }
+        {
+            char *text = NULL;
+            if (passes > 1 && lathe_explanation_text(&ex, &text) == LATHE_OK) {
+                printf("Refined on the first render:\n\n%s\n", text);
+                if (explain && write_text(explain, text) != 0)
+                    cli_error(explain, "cannot write the explanation");
+            }
+            free(text);
+        }
+        if (recipe_path[0]) {
+            char *json = NULL;
+            if (lathe_recipe_to_json_explained(&recipe, &ex, &json) != LATHE_OK
+                || write_text(recipe_path, json) != 0) {
+                cli_error(recipe_path, "cannot write the recipe");
+                code = LATHE_EXIT_OUTPUT;
+            }
+            free(json);
+        }
+        /* The reference's figures for comparison (first reference when several). */
+        const lathe_analysis *b = &res.before, *a = &res.after, *r0 = &rp[0].a;
+        double ref_db[LATHE_THIRD_OCTAVE_BANDS];
+        for (int band = 0; band < LATHE_THIRD_OCTAVE_BANDS; band++) {
+            double s = 0.0, w = 0.0;
+            for (int k = 0; k < nrefs; k++)
+                if (weights[k] > 0 && isfinite(rp[k].a.spectrum_db[band])) {
+                    s += weights[k] * (rp[k].a.spectrum_db[band] - heard(&rp[k].a));
+                    w += weights[k];
+                }
+            ref_db[band] = w > 0 ? s / w : NAN;
+        }
+        char x[3][32];
+        printf("  %-26s %10s %10s %10s\n", "", "mix", "master", nrefs > 1 ? "ref 1" : "reference");
+        printf("  %-26s %10s %10s %10s  LUFS%s\n", "integrated", cli_fmt(x[0], 32, heard(b), 2),
+               cli_fmt(x[1], 32, heard(a), 2), cli_fmt(x[2], 32, heard(r0), 2),
+               b->channels == 1 || r0->channels == 1 ? " (mono as heard: +3.01)" : "");
+        printf("  %-26s %10s %10s %10s  dBTP\n", "true peak", cli_fmt(x[0], 32, b->true_peak_dbtp, 2),
+               cli_fmt(x[1], 32, a->true_peak_dbtp, 2), cli_fmt(x[2], 32, r0->true_peak_dbtp, 2));
+        printf("  %-26s %10s %10s %10s  LU\n", "loudness range",
+               cli_fmt(x[0], 32, b->loudness_range_lu, 1), cli_fmt(x[1], 32, a->loudness_range_lu, 1),
+               cli_fmt(x[2], 32, r0->loudness_range_lu, 1));
+        printf("  %-26s %10s %10s %10s  dB\n", "PLR", cli_fmt(x[0], 32, b->plr_db, 1),
+               cli_fmt(x[1], 32, a->plr_db, 1), cli_fmt(x[2], 32, r0->plr_db, 1));
+        printf("  %-26s %10s %10s %10s  dB\n", "side/mid", cli_fmt(x[0], 32, b->side_mid_db, 1),
+               cli_fmt(x[1], 32, a->side_mid_db, 1), cli_fmt(x[2], 32, r0->side_mid_db, 1));
+        printf("  %-26s %10s %10s %10s  dB\n", "tonal distance to refs",
+               cli_fmt(x[0], 32, spectral_distance(b, ref_db, 0.0), 2),
+               cli_fmt(x[1], 32, spectral_distance(a, ref_db, 0.0), 2), "0");
+        printf("  (tonal distance: mean |dB| of the 1/3-octave spectra, each relative to its "
+               "integrated loudness, 40 Hz-16 kHz)\n");
+        printf("\n  limiting %.2f dB peak, %.2f dB average; chain:", res.limiter.gr_max_db,
+               res.limiter.gr_mean_db);
+        for (int i = 0; i < recipe.steps; i++)
+            printf("%s%s", i ? " -> " : " ", recipe.step[i].cls->name);
+        printf("\n");
+        if (recipe_path[0])
+            printf("  recipe: %s (lathe master %s --recipe %s reproduces it)\n", recipe_path, input,
+                   recipe_path);
+        if (!res.target_met) {
+            cli_error(output, "target not met: %s", res.note);
+        }
+        lathe_master_result_free(&res);
+    }
+done_recipe:
+    lathe_recipe_free(&recipe);
+    lathe_explanation_free(&ex);
+done:
+    lathe_profile_free(&tp);
+    for (int k = 0; k < have_refs; k++)
+        lathe_profile_free(&rp[k]);
+    return code;
+}

@@ -1,0 +1,380 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Checks one lathe HTML report in headless Chromium (tests/deliver/report_browser.sh):
+
+  - the page loads with no console errors or exceptions and makes no network request
+    (everything but the page itself and data: URIs counts);
+  - every expected plot is an SVG with drawn paths, and its screenshot is not blank;
+  - the A/B <audio> elements load their metadata with the expected duration, and decode
+    (Web Audio) to non-silent audio;
+  - every number shown (elements with data-json) equals the embedded JSON's value at
+    the displayed precision, and the figures equal the analyses' values;
+  - independently of lathe: ffmpeg's ebur128 on the files agrees with the figures, the
+    A/B excerpts decoded by ffmpeg play at equal loudness, and the excerpt is the
+    loudest passage by ffmpeg's own momentary loudness;
+  - print media hides the player and the page prints to PDF.
+
+Usage: report_check.py --chromium BIN --html FILE --kind analyze|master --input WAV
+                       [--output WAV] [--shots DIR]
+Exit 0 when every check passes; prints each failure with the values obtained."""
+import argparse
+import base64
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+sys.dont_write_bytecode = True      # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cdp import Browser  # noqa: E402
+
+failures = []
+passed = 0
+
+
+def check(cond, what):
+    global passed
+    if cond:
+        passed += 1
+    else:
+        failures.append(what)
+        print("FAIL: " + what, file=sys.stderr)
+
+
+def pointer(doc, ptr):
+    cur = doc
+    for part in ptr.lstrip("/").split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        cur = cur[int(part)] if isinstance(cur, list) else cur[part]
+    return cur
+
+
+def shown_number(text):
+    t = text.strip().replace("\u2212", "-")
+    if t in ("n/a", "-\u221e", "+\u221e"):
+        return None
+    return float(t)
+
+
+def ffmpeg_ebur128(path, extra=()):
+    """Integrated loudness, true peak and momentary values (every 100 ms) by ffmpeg."""
+    cmd = ["ffmpeg", "-hide_banner", "-nostats", "-v", "verbose"] + list(extra) + [
+        "-i", path, "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stderr
+    summary = out[out.rfind("Summary:"):]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary).group(1))
+    peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
+    momentary = [float(m) for m in re.findall(r"\bM:\s*(-?[\d.]+|-inf)", out[:out.rfind("Summary:")])]
+    return integrated, float(peak.group(1)) if peak else None, momentary
+
+
+def png_pixels(png_bytes, tmp):
+    """RGB bytes, width, height of a PNG, decoded by ffmpeg."""
+    src = os.path.join(tmp, "shot.png")
+    with open(src, "wb") as f:
+        f.write(png_bytes)
+    w = int.from_bytes(png_bytes[16:20], "big")        # IHDR
+    h = int.from_bytes(png_bytes[20:24], "big")
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", src, "-f", "rawvideo", "-pix_fmt",
+                          "rgb24", "-"], capture_output=True, check=True).stdout
+    return raw, w, h
+
+
+def blankness(raw):
+    """(share of pixels that are not near-white, number of distinct colours)."""
+    n = len(raw) // 3
+    ink = 0
+    colours = set()
+    for i in range(0, n * 3, 3 * 3):          # every third pixel is plenty
+        r, g, b = raw[i], raw[i + 1], raw[i + 2]
+        if r < 235 or g < 235 or b < 235:
+            ink += 1
+        colours.add((r >> 3, g >> 3, b >> 3))
+    return ink / max(1, n // 3), len(colours)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chromium", required=True)
+    ap.add_argument("--html", required=True)
+    ap.add_argument("--kind", choices=("analyze", "master"), required=True)
+    ap.add_argument("--input", required=True)
+    ap.add_argument("--output")
+    ap.add_argument("--shots")
+    args = ap.parse_args()
+    master = args.kind == "master"
+    html_path = os.path.abspath(args.html)
+    url = "file://" + html_path
+    html = open(html_path, encoding="utf-8").read()
+    tmp = tempfile.mkdtemp(prefix="lathe-report-check-")
+
+    # ---- static: nothing that could reach out ----
+    for pat in (r'\b(?:src|href|action|poster)\s*=\s*"(?!data:|#)', r"@import", r"url\(\s*['\"]?(?!data:|#)"):
+        hits = re.findall(pat, html)
+        check(not hits, "the page references an external resource (%s): %s" % (pat, hits[:3]))
+
+    # the player is exercised by script, which is no user gesture: allow playback anyway
+    browser = Browser(args.chromium, ["--autoplay-policy=no-user-gesture-required"])
+    try:
+        s = browser.new_page()
+        browser.call("Page.navigate", {"url": url}, session=s)
+        browser.wait_event("Page.loadEventFired", session=s, timeout=60)
+
+        # ---- audio: metadata, duration, decoding ----
+        audio = browser.evaluate(s, r"""
+          Promise.all(Array.from(document.querySelectorAll('audio')).map(a =>
+            new Promise((ok, bad) => {
+              const done = () => ok({id: a.id, duration: a.duration, expect: +a.dataset.duration,
+                                     volume: a.volume, muted: a.muted});
+              if (a.readyState >= 1) return done();
+              a.addEventListener('loadedmetadata', done);
+              a.addEventListener('error', () => bad(new Error(a.id + ': media error ' +
+                                                             (a.error && a.error.code))));
+              setTimeout(() => bad(new Error(a.id + ': no metadata after 30 s')), 30000);
+            }).then(r => fetch(a.src).then(x => x.arrayBuffer())
+              .then(b => new OfflineAudioContext(2, 48000, 48000).decodeAudioData(b))
+              .then(buf => {
+                let peak = 0;
+                for (let c = 0; c < buf.numberOfChannels; c++) {
+                  const d = buf.getChannelData(c);
+                  for (let i = 0; i < d.length; i++) peak = Math.max(peak, Math.abs(d[i]));
+                }
+                return Object.assign(r, {decoded_s: buf.duration, peak: peak});
+              }))))""", await_promise=True, timeout=120)
+        if master:
+            check(len(audio) == 2, "two A/B audio elements, found %d" % len(audio))
+        else:
+            check(len(audio) == 0, "no audio in an analysis report, found %d" % len(audio))
+        data = json.loads(browser.evaluate(s, "document.getElementById('lathe-data').textContent"))
+        for a in audio:
+            check(abs(a["duration"] - a["expect"]) < 0.05,
+                  "%s: audio.duration %.3f s, excerpt is %.3f s" % (a["id"], a["duration"], a["expect"]))
+            check(abs(a["decoded_s"] - a["expect"]) < 0.05,
+                  "%s: decoded %.3f s, excerpt is %.3f s" % (a["id"], a["decoded_s"], a["expect"]))
+            check(a["peak"] > 0.01, "%s: decoded audio is silent (peak %g)" % (a["id"], a["peak"]))
+            check(a["volume"] == 1 and not a["muted"], "%s: volume %s muted %s (matching is in "
+                  "the samples)" % (a["id"], a["volume"], a["muted"]))
+        if master:
+            check(data["excerpt"] is not None, "the JSON describes the excerpts")
+            want = min(30.0, data["output"]["analysis"]["format"]["duration_s"])
+            for a in audio:
+                check(abs(a["duration"] - want) < 0.05,
+                      "%s lasts %.3f s, want %.3f s (30 s or the file)" % (a["id"], a["duration"], want))
+
+        # ---- the A/B toggle: play A, switch to B (by button, then back by key) ----
+        if master:
+            ab = json.loads(browser.evaluate(s, r"""new Promise(ok => {
+              const A = document.getElementById('ab-before'), B = document.getElementById('ab-after');
+              document.getElementById('ab-play').click();
+              setTimeout(() => {
+                const t = A.currentTime, playingA = !A.paused;
+                document.querySelector('.ab-sel[data-target="ab-after"]').click();
+                setTimeout(() => ok(JSON.stringify({playingA: playingA, tA: t, pausedA: A.paused,
+                  playingB: !B.paused, tB: B.currentTime,
+                  pressedB: document.querySelector('.ab-sel[data-key="b"]').getAttribute('aria-pressed')})), 400);
+              }, 800);
+            })""", await_promise=True))
+            check(ab["playingA"] and ab["tA"] > 0.3, "A plays: %s" % ab)
+            check(ab["pausedA"] and ab["playingB"] and ab["pressedB"] == "true",
+                  "B selected and playing, A paused: %s" % ab)
+            check(ab["tA"] - 0.05 <= ab["tB"] <= ab["tA"] + 1.0,
+                  "B continues where A was: A at %.2f s, B at %.2f s" % (ab["tA"], ab["tB"]))
+            for kind in ("keyDown", "keyUp"):
+                browser.call("Input.dispatchKeyEvent", {"type": kind, "key": "a", "code": "KeyA",
+                                                        "text": "a" if kind == "keyDown" else ""},
+                             session=s)
+            back = browser.evaluate(s, "[document.getElementById('ab-before').paused, "
+                                       "document.getElementById('ab-after').paused, "
+                                       "document.querySelector('.ab-sel[data-key=\"a\"]').getAttribute('aria-pressed')]")
+            check(back == [False, True, "true"], "key A switches back to A: %s" % back)
+            browser.evaluate(s, "document.querySelectorAll('audio').forEach(a => a.pause())")
+
+        # ---- plots: drawn paths, non-blank screenshots ----
+        plots = browser.evaluate(s, r"""
+          Array.from(document.querySelectorAll('svg.chart')).map(svg => {
+            const r = svg.getBoundingClientRect();
+            const data = Array.from(svg.querySelectorAll(
+              'path.line, path.wave-peak, path.wave-rms, path.gr, path[class^="d"]'));
+            const drawn = data.filter(p => {
+              const b = p.getBBox();
+              return (p.getAttribute('d') || '').length > 20 && (b.width > 1 || b.height > 1);
+            });
+            return {id: svg.id, x: r.left + scrollX, y: r.top + scrollY, w: r.width, h: r.height,
+                    paths: svg.querySelectorAll('path').length, data: data.length,
+                    drawn: drawn.length};
+          })""")
+        ids = [p["id"] for p in plots]
+        stereo = data["input"]["analysis"]["stereo"] is not None
+        want = ["wave-before", "loudness", "spectrum"]
+        if stereo:
+            want += ["correlation", "density-before"]
+        if master:
+            want += ["wave-after", "gr"] + (["density-after"] if stereo else [])
+        for w in want:
+            check(w in ids, "plot %s is on the page (plots: %s)" % (w, ids))
+        for p in plots:
+            check(p["w"] > 200 and p["h"] > 100, "%s is %.0fx%.0f px" % (p["id"], p["w"], p["h"]))
+            check(p["drawn"] >= 1 and p["drawn"] == p["data"],
+                  "%s: %d of %d data paths drawn" % (p["id"], p["drawn"], p["data"]))
+            shot = browser.call("Page.captureScreenshot", {
+                "format": "png", "captureBeyondViewport": True,
+                "clip": {"x": p["x"], "y": p["y"], "width": p["w"], "height": p["h"], "scale": 1}},
+                session=s)
+            png = base64.b64decode(shot["data"])
+            raw, w, h = png_pixels(png, tmp)
+            ink, colours = blankness(raw)
+            check(ink > 0.02 and colours >= 4,
+                  "%s screenshot looks blank: %.1f %% ink, %d colours" % (p["id"], 100 * ink, colours))
+            if args.shots:
+                with open(os.path.join(args.shots, "%s-%s.png" % (args.kind, p["id"])), "wb") as f:
+                    f.write(png)
+
+        # the target line sits at the target loudness
+        if master and data["target"] and data["target"]["lufs"] is not None:
+            line = browser.evaluate(s, r"""(() => {
+              const svg = document.getElementById('loudness'), p = svg.querySelector('path.target');
+              const y = +p.getAttribute('d').split(' ')[1].split('H')[0], d = svg.dataset;
+              return (+d.y0) + ((+d.bottom) - y) / ((+d.bottom) - (+d.top)) * ((+d.y1) - (+d.y0));
+            })()""")
+            check(abs(line - data["target"]["lufs"]) < 0.1,
+                  "target line drawn at %.2f LUFS, target %.2f" % (line, data["target"]["lufs"]))
+
+        # ---- numbers shown = the JSON's ----
+        shown = browser.evaluate(s, r"""Array.from(document.querySelectorAll('[data-json]')).map(
+            e => [e.dataset.json, +e.dataset.decimals, e.textContent])""")
+        check(len(shown) >= 15, "%d numbers carry data-json" % len(shown))
+        for ptr, dec, text in shown:
+            value = pointer(data, ptr)
+            num = shown_number(text)
+            if value is None:
+                check(num is None, "%s: JSON null but shown %r" % (ptr, text))
+            else:
+                check(num is not None and abs(num - value) <= 0.5 * 10 ** -dec + 1e-9,
+                      "%s: shown %r, JSON %r" % (ptr, text, value))
+        for f in data["figures"]:
+            for side in ("input", "output"):
+                if data[side] is None:
+                    continue
+                want_v = pointer(data[side]["analysis"], f["path"])
+                check(f[side] == want_v or (f[side] is None and want_v is None)
+                      or abs(f[side] - want_v) < 1e-6 * max(1, abs(want_v)),
+                      "figure %s %s: %r, analysis says %r" % (f["key"], side, f[side], want_v))
+        rows = browser.evaluate(s, "document.querySelectorAll('table.figures tbody tr').length")
+        check(rows == len(data["figures"]), "%d table rows for %d figures" % (rows, len(data["figures"])))
+
+        # ---- independent: ffmpeg's meter on the files ----
+        files = [("input", args.input)] + ([("output", args.output)] if args.output else [])
+        measured = {}
+        for side, path in files:
+            i_ff, tp_ff, mom = measured[side] = ffmpeg_ebur128(path)
+            a = data[side]["analysis"]
+            i_rep, tp_rep = a["loudness"]["integrated_lufs"], a["peaks"]["true_peak_dbtp"]
+            # JSON null: silence (ffmpeg floors integrated loudness at -70 LUFS)
+            check(i_ff <= -69.9 if i_rep is None else abs(i_rep - i_ff) < 0.1,
+                  "%s integrated: report %s LUFS, ffmpeg %.2f" % (side, i_rep, i_ff))
+            check(tp_ff == -math.inf if tp_rep is None else abs(tp_rep - tp_ff) < 0.3,
+                  "%s true peak: report %s dBTP, ffmpeg %.2f" % (side, tp_rep, tp_ff))
+        if master:
+            t = data["target"]
+            out_i = data["output"]["analysis"]["loudness"]["integrated_lufs"]
+            verdict = next(f["verdict"] for f in data["figures"] if f["key"] == "integrated")
+            check(verdict == ("pass" if abs(out_i - t["lufs"]) <= 0.1 else "fail"),
+                  "integrated verdict %s for %.2f vs target %.2f" % (verdict, out_i, t["lufs"]))
+
+            # the excerpts, decoded by ffmpeg: equal loudness, the right passage
+            ex = data["excerpt"]
+            blobs = re.findall(r'<audio[^>]*id="ab-([a-z]+)"[^>]*src="data:([^;"]+)[^,"]*,([^"]+)"', html)
+            check(len(blobs) == 2, "two embedded excerpts, found %d" % len(blobs))
+            loud = {}
+            for name, mime, b64 in blobs:
+                path = os.path.join(tmp, name + ".ogg")
+                with open(path, "wb") as f:
+                    f.write(base64.b64decode(b64))
+                loud[name] = ffmpeg_ebur128(path)[0]
+            if len(loud) == 2:
+                check(abs(loud["before"] - loud["after"]) < 0.3,
+                      "excerpts decoded by ffmpeg: before %.2f LUFS, after %.2f LUFS (want equal)"
+                      % (loud["before"], loud["after"]))
+                check(abs(loud["after"] - ex["matched_lufs"]) < 0.3,
+                      "after excerpt %.2f LUFS, JSON says matched at %.2f" % (loud["after"], ex["matched_lufs"]))
+            src = {x["id"]: x for x in ex["sources"]}
+            start, dur = src["after"]["start_s"], src["after"]["duration_s"]
+            if src["after"]["channels"] == data["output"]["analysis"]["format"]["channels"]:
+                # (a surround excerpt is a stereo fold-down, which ffmpeg cannot compare)
+                seg_i = ffmpeg_ebur128(args.output, ["-ss", "%.3f" % start, "-t", "%.3f" % dur])[0]
+                check(abs(seg_i - src["after"]["lufs"]) < 0.2,
+                      "output %.1f-%.1f s: ffmpeg %.2f LUFS, report says %.2f as read"
+                      % (start, start + dur, seg_i, src["after"]["lufs"]))
+            # loudest passage by ffmpeg's momentary loudness (every 100 ms, 400 ms windows)
+            mom = measured["output"][2]
+            power = [10 ** (m / 10) if m > -120 else 0.0 for m in mom]
+            k = int(round(dur / 0.1))
+            dur_out = data["output"]["analysis"]["format"]["duration_s"]
+            check(len(power) >= int(dur_out * 10) - 1 and len(power) >= k,
+                  "ffmpeg gave %d momentary values for %.1f s" % (len(power), dur_out))
+            # window from s: the 400 ms windows ending in (s + 0.4 .. s + dur] (as lathe picks)
+            energy = lambda j: sum(power[j + 3:j + k])  # noqa: E731
+            best = max(range(0, max(1, len(power) - k + 1)), key=energy)
+            chosen = int(round(start / 0.1))
+            check(energy(chosen) >= 0.995 * energy(best) and energy(best) > 0,
+                  "excerpt at %.1f s holds %.4g, the loudest window (at %.1f s) %.4g"
+                  % (start, energy(chosen), best * 0.1, energy(best)))
+
+        # ---- print ----
+        if args.shots:
+            metrics = browser.evaluate(s, "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+            shot = browser.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
+                                "clip": {"x": 0, "y": 0, "width": metrics[0], "height": metrics[1], "scale": 1}},
+                                session=s, timeout=120)
+            with open(os.path.join(args.shots, "%s-page.png" % args.kind), "wb") as f:
+                f.write(base64.b64decode(shot["data"]))
+        browser.call("Emulation.setEmulatedMedia", {"media": "print"}, session=s)
+        hidden = browser.evaluate(s, "(() => { const p = document.getElementById('listen'); "
+                                     "return !p || p.getBoundingClientRect().height === 0; })()")
+        check(hidden, "the A/B player is hidden in print")
+        if args.shots:
+            metrics = browser.evaluate(s, "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+            shot = browser.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
+                                "clip": {"x": 0, "y": 0, "width": metrics[0], "height": metrics[1], "scale": 1}},
+                                session=s, timeout=120)
+            with open(os.path.join(args.shots, "%s-print.png" % args.kind), "wb") as f:
+                f.write(base64.b64decode(shot["data"]))
+        browser.call("Emulation.setEmulatedMedia", {"media": ""}, session=s)
+        pdf = base64.b64decode(browser.call("Page.printToPDF", {"printBackground": True},
+                                            session=s, timeout=120)["data"])
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        check(pdf[:5] == b"%PDF-" and pages >= 2, "print to PDF: %d bytes, %d pages" % (len(pdf), pages))
+        if args.shots:
+            with open(os.path.join(args.shots, "%s.pdf" % args.kind), "wb") as f:
+                f.write(pdf)
+
+        # ---- console and network, over the whole visit ----
+        browser.pump(0.5)
+        errors, requests = [], []
+        for ev in browser.events:
+            if ev.get("sessionId") != s:
+                continue
+            m, p = ev["method"], ev["params"]
+            if m == "Runtime.consoleAPICalled" and p["type"] in ("error", "assert"):
+                errors.append("console.%s: %s" % (p["type"], [a.get("value") for a in p["args"]]))
+            elif m == "Runtime.exceptionThrown":
+                errors.append("exception: %s" % p["exceptionDetails"].get("text"))
+            elif m == "Log.entryAdded" and p["entry"]["level"] == "error":
+                errors.append("log: %s %s" % (p["entry"].get("source"), p["entry"].get("text")))
+            elif m == "Network.requestWillBeSent":
+                u = p["request"]["url"]
+                if not (u.startswith("data:") or u == url):
+                    requests.append(u)
+        check(not errors, "console errors: %s" % errors)
+        check(not requests, "network requests: %s" % requests)
+    finally:
+        browser.close()
+
+    print("report_check %s: %d passed, %d failed" % (args.kind, passed, len(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
