@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lathe/analysis.h"
+#include "engine/analyze.h"
 #include "dsp/reduce.h"
 #include "meter/levels.h"
 #include "meter/loudness.h"
@@ -304,6 +305,14 @@ lathe_status lathe_analyze_reader(lathe_reader *rd, const lathe_analysis_config 
                                   lathe_analysis *out, char *err, size_t errlen,
                                   lathe_progress_fn progress, void *user)
 {
+    return lathe_analyze_reader_tap(rd, cfg, out, err, errlen, progress, user, NULL, NULL);
+}
+
+lathe_status lathe_analyze_reader_tap(lathe_reader *rd, const lathe_analysis_config *cfg,
+                                      lathe_analysis *out, char *err, size_t errlen,
+                                      lathe_progress_fn progress, void *user,
+                                      lathe_analysis_tap tap, void *tap_user)
+{
     lathe_analyzer *an = NULL;
     lathe_analysis_config defaults;
     lathe_status st;
@@ -347,6 +356,15 @@ lathe_status lathe_analyze_reader(lathe_reader *rd, const lathe_analysis_config 
         st = lathe_reader_read(rd, buf, BLOCK, &got);
         if (got)
             lathe_analyzer_process(an, (const float *const *)buf, got);
+        if (got && st == LATHE_OK && tap) {
+            /* The block is measured: the tap may now process it in place. */
+            st = tap(tap_user, buf, got);
+            if (st != LATHE_OK) {
+                if (err && errlen)
+                    snprintf(err, errlen, "%s", lathe_status_str(st));
+                goto done;
+            }
+        }
         if (st == LATHE_ERR_TRUNCATED) {
             if (err && errlen)
                 snprintf(err, errlen, "truncated: the file ends before the end its header "

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "engine/analyze.h"
 #include "engine/chain.h"
 #include "engine/gr_series.h"
 #include "io/resample.h"
@@ -92,66 +93,58 @@ static lathe_status to_spool(void *user, const float *const *ch, size_t frames)
     return lathe_spool_write(s->spool, ch, frames);
 }
 
-/* Pass 1: input -> pre chain -> resampler (when the rates differ) -> spool, metering
- * what is spooled. */
-static lathe_status pre_pass(const lathe_master_options *o, lathe_chain *pre, lathe_resampler *rs,
-                             lathe_spool *spool, lathe_analyzer *meter, progress_ctx *pg,
-                             char *err, size_t errlen)
-{
-    lathe_reader *rd = NULL;
-    buffers in;
+/* Pass 1 runs inside the input's analysis (lathe_analyze_reader_tap): every block,
+ * once measured, goes through the pre chain, the aligner and the resampler (when the
+ * rates differ) into the spool, which is metered as it is written. */
+typedef struct pre_ctx {
+    lathe_chain *pre;
     lathe_aligner al;
-    spool_sink sink = { spool, meter };
-    lathe_status st = lathe_reader_open(o->input, &rd, err, errlen);
-    if (st != LATHE_OK)
-        return st;
-    const lathe_audio_info *info = lathe_reader_info(rd);
-    const int nch = info->channels;
-    if ((st = buffers_alloc(&in, nch, BLOCK)) != LATHE_OK)
-        goto done;
-    lathe_aligner_init(&al, pre->latency);
-    for (int flushing = 0;;) {
-        size_t got = 0, off = 0, n;
-        float *tmp[LATHE_MAX_CHANNELS];
-        if (!flushing) {
-            st = lathe_reader_read(rd, in.ch, BLOCK, &got);
-            if (st != LATHE_OK) {
-                snprintf(err, errlen, "%s while reading", lathe_status_str(st));
-                goto done;
-            }
-            if (got == 0) {
-                flushing = 1;
-                continue;
-            }
-            lathe_chain_process(pre, in.ch, got);
-            n = lathe_aligner_take(&al, got, &off);
-        } else {
-            got = lathe_aligner_flush_frames(&al, BLOCK);
-            if (got == 0)
-                break;
-            for (int c = 0; c < nch; c++)
-                memset(in.ch[c], 0, sizeof(float) * got);
-            lathe_chain_process(pre, in.ch, got);
-            n = lathe_aligner_take_flush(&al, got, &off);
-        }
-        const float *const *blk = (const float *const *)offset_ptrs(&in, off, tmp);
-        if (n)
-            st = rs ? lathe_resampler_push(rs, blk, n, to_spool, &sink) : to_spool(&sink, blk, n);
-        if (st != LATHE_OK) {
-            snprintf(err, errlen, "cannot write the temporary spool (disk full?)");
-            goto done;
-        }
-        if (!flushing && info->frames > 0 && report(pg, (double)al.in_frames / (double)info->frames)) {
-            st = LATHE_ERR_INVALID_ARGUMENT;
-            snprintf(err, errlen, "cancelled");
-            goto done;
-        }
+    lathe_resampler *rs;
+    spool_sink sink;
+    progress_ctx *pg;
+    lathe_progress_fn outer;   /* maps the analysis' progress into this pass's share */
+} pre_ctx;
+
+static lathe_status pre_push(pre_ctx *p, float *const *ch, size_t n, size_t off)
+{
+    float *blk[LATHE_MAX_CHANNELS];
+    for (int c = 0; c < p->sink.spool->channels; c++)
+        blk[c] = ch[c] + off;
+    if (!n)
+        return LATHE_OK;
+    return p->rs ? lathe_resampler_push(p->rs, (const float *const *)blk, n, to_spool, &p->sink)
+                 : to_spool(&p->sink, (const float *const *)blk, n);
+}
+
+static lathe_status pre_tap(void *user, float *const *ch, size_t frames)
+{
+    pre_ctx *p = user;
+    size_t off;
+    lathe_chain_process(p->pre, ch, frames);
+    size_t n = lathe_aligner_take(&p->al, frames, &off);
+    return pre_push(p, ch, n, off);
+}
+
+static int pre_progress(void *user, double fraction)
+{
+    return report(user, fraction);
+}
+
+/* After the input's last block: flush the chain's latency and the resampler. */
+static lathe_status pre_flush(pre_ctx *p, int channels)
+{
+    buffers z;
+    lathe_status st = buffers_alloc(&z, channels, BLOCK);
+    for (size_t got; st == LATHE_OK && (got = lathe_aligner_flush_frames(&p->al, BLOCK));) {
+        size_t off;
+        for (int c = 0; c < channels; c++)
+            memset(z.ch[c], 0, sizeof(float) * got);
+        lathe_chain_process(p->pre, z.ch, got);
+        st = pre_push(p, z.ch, lathe_aligner_take_flush(&p->al, got, &off), off);
     }
-    if (rs && (st = lathe_resampler_finish(rs, to_spool, &sink)) != LATHE_OK)
-        snprintf(err, errlen, "cannot write the temporary spool (disk full?)");
-done:
-    buffers_free(&in);
-    lathe_reader_close(rd);
+    if (st == LATHE_OK && p->rs)
+        st = lathe_resampler_finish(p->rs, to_spool, &p->sink);
+    buffers_free(&z);
     return st;
 }
 
@@ -263,6 +256,8 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
     double *lim_params = NULL;     /* our own copy: the caller's recipe stays untouched */
     lathe_analysis pre_a;
     int nsteps = 0, lim = -1, lim_in_post = -1, in_rate, nch, out_rate;
+    lathe_reader *rd = NULL;
+    lathe_audio_info info;
     double g = 0.0, l_last = NAN;
     lathe_chain pre = { 0 }, post = { 0 };
     lathe_spool spool = { 0 };
@@ -284,21 +279,13 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
     if (st != LATHE_OK)
         return st;
 
-    /* 1. The input's analysis (figures "before"). */
-    if (o->input_analysis) {
-        res->before = *o->input_analysis;
-        res->before.momentary_lufs = res->before.short_term_lufs = NULL;
-        res->before.series_count = 0;
-        res->before.visuals = NULL;
-    } else {
-        pg.span = 0.15;
-        st = lathe_analyze_file(o->input, o->analysis, &res->before, err, errlen, o->progress,
-                                o->user);
-        if (st != LATHE_OK)
-            goto fail;
-    }
-    in_rate = res->before.info.rate_hz;
-    nch = res->before.channels;
+    /* 1. The input's format (its analysis, the figures "before", is made during the
+     *    pre-limiter pass below, on the same decoded blocks). */
+    if ((st = lathe_reader_open(o->input, &rd, err, errlen)) != LATHE_OK)
+        goto fail;
+    info = *lathe_reader_info(rd);
+    in_rate = info.rate_hz;
+    nch = info.channels;
     out_rate = t->rate_hz ? t->rate_hz : in_rate;
     res->out_rate_hz = out_rate;
     res->out_bits = t->bits ? t->bits : 24;
@@ -333,9 +320,12 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
         steps[lim].params = lim_params;
     }
 
-    /* 3. Pre chain at the input rate, resampler, spool. */
+    /* 3. Pre chain at the input rate, resampler, spool: one pass over the input that
+     *    also analyses it (unless the caller already did). */
     {
-        lathe_fx_setup in_setup = { in_rate, nch, BLOCK, res->before.frames };
+        lathe_fx_setup in_setup = { in_rate, nch, BLOCK, info.frames > 0 ? info.frames : 0 };
+        lathe_analysis_config quick;
+        const lathe_analysis_config *acfg = o->analysis;
         st = lathe_chain_create(steps, lim >= 0 ? lim : nsteps, &in_setup, &pre, err, errlen);
         if (st == LATHE_OK)
             st = lathe_gr_recorder_create(&pre, in_rate, 0, &pre.gr);
@@ -346,14 +336,39 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
         if (st == LATHE_OK)
             st = lathe_spool_create(&spool, nch);
         if (st == LATHE_OK)
-            st = quick_meter(out_rate, nch, res->before.info.roles, &pre_meter);
+            st = quick_meter(out_rate, nch, info.roles, &pre_meter);
         if (st != LATHE_OK)
             goto fail;
-        pg.base = 0.15;
-        pg.span = 0.35;
-        st = pre_pass(o, &pre, rs, &spool, pre_meter, &pg, err, errlen);
-        if (st != LATHE_OK)
+        if (o->input_analysis) {
+            /* Already analysed: measure only what is cheap, and keep the caller's. */
+            lathe_analysis_config_defaults(&quick);
+            quick.spectrum = quick.series = quick.true_peak = 0;
+            acfg = &quick;
+        }
+        pre_ctx pc = { .pre = &pre, .rs = rs, .sink = { &spool, pre_meter }, .pg = &pg };
+        lathe_aligner_init(&pc.al, pre.latency);
+        pg.base = 0.0;
+        pg.span = 0.5;
+        lathe_analysis scratch;
+        st = lathe_analyze_reader_tap(rd, acfg, o->input_analysis ? &scratch : &res->before, err,
+                                      errlen, pg.fn ? pre_progress : NULL, &pg, pre_tap, &pc);
+        if (o->input_analysis) {
+            if (st == LATHE_OK || st == LATHE_ERR_NON_FINITE)
+                lathe_analysis_free(&scratch);
+            res->before = *o->input_analysis;
+            res->before.momentary_lufs = res->before.short_term_lufs = NULL;
+            res->before.series_count = 0;
+            res->before.visuals = NULL;
+        }
+        lathe_reader_close(rd);
+        rd = NULL;
+        if (st == LATHE_OK)
+            st = pre_flush(&pc, nch);
+        if (st != LATHE_OK) {
+            if (st == LATHE_ERR_WRITE)
+                snprintf(err, errlen, "cannot write the temporary spool in $TMPDIR (disk full?)");
             goto fail;
+        }
     }
     if ((st = lathe_analyzer_finish(pre_meter, &pre_a)) != LATHE_OK)
         goto fail;
@@ -511,6 +526,7 @@ done:
     lathe_chain_destroy(&post);
     lathe_spool_destroy(&spool);
     lathe_resampler_destroy(rs);
+    lathe_reader_close(rd);
     free(lim_params);
     return st;
 }
