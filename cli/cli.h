@@ -38,6 +38,13 @@ void cli_progress_end(cli_progress *p);
 /* Parses a double with optional range check; returns 0 on success. */
 int cli_parse_double(const char *s, double lo, double hi, double *out);
 
+/* Output options shared by master and match: on a bad value, print one line naming
+ * COMMAND and the option, and return LATHE_EXIT_USAGE; 0 when *OUT was set. */
+int cli_opt_rate(const char *command, const char *arg, int *out);
+int cli_opt_bits(const char *command, const char *arg, int *out);
+int cli_opt_dither(const char *command, const char *arg, int *out);
+int cli_opt_seed(const char *command, const char *arg, long long *out);
+
 /* Formats V with DECIMALS into BUF ("-inf" for -inf, "n/a" for NAN). */
 const char *cli_fmt(char *buf, size_t len, double v, int decimals);
 

@@ -133,7 +133,7 @@ int cmd_master(int argc, char **argv)
     double amount = 100.0;
     lathe_explanation ex;
     lathe_explanation_init(&ex);
-    double lufs = NAN, ceiling = NAN, maxlim = NAN, v;
+    double lufs = NAN, ceiling = NAN, maxlim = NAN;
     int rate = -1, bits = -1, dither = -1, noloud = 0, force = 0, strict = 0, json = 0, opt;
     long long seed = -1;
     char err[512] = "";
@@ -180,34 +180,20 @@ int cmd_master(int argc, char **argv)
             }
             break;
         case O_RATE:
-            if (cli_parse_double(optarg, 8000, 384000, &v) || v != floor(v)) {
-                cli_error("master", "--rate: '%s' is not a rate from 8000 to 384000 Hz", optarg);
+            if (cli_opt_rate("master", optarg, &rate))
                 return LATHE_EXIT_USAGE;
-            }
-            rate = (int)v;
             break;
         case O_BITS:
-            if (cli_parse_double(optarg, 16, 32, &v) || (v != 16 && v != 20 && v != 24 && v != 32)) {
-                cli_error("master", "--bits: '%s' is not 16, 20, 24 or 32 (float)", optarg);
+            if (cli_opt_bits("master", optarg, &bits))
                 return LATHE_EXIT_USAGE;
-            }
-            bits = (int)v;
             break;
-        case O_DITHER: {
-            lathe_dither_type d;
-            if (lathe_dither_parse(optarg, &d) != LATHE_OK) {
-                cli_error("master", "--dither: '%s' is not none, tpdf or shaped", optarg);
+        case O_DITHER:
+            if (cli_opt_dither("master", optarg, &dither))
                 return LATHE_EXIT_USAGE;
-            }
-            dither = (int)d;
             break;
-        }
         case O_SEED:
-            if (cli_parse_double(optarg, 0, 4294967295.0, &v) || v != floor(v)) {
-                cli_error("master", "--seed: '%s' is not a whole number 0..4294967295", optarg);
+            if (cli_opt_seed("master", optarg, &seed))
                 return LATHE_EXIT_USAGE;
-            }
-            seed = (long long)v;
             break;
         case 'h': help_master(stdout); return LATHE_EXIT_OK;
         case ':':

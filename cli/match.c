@@ -222,34 +222,20 @@ int cmd_match(int argc, char **argv)
         case 'o': output = optarg; break;
         case O_FORMAT: format = optarg; break;
         case O_RATE:
-            if (cli_parse_double(optarg, 8000, 384000, &v) || v != floor(v)) {
-                cli_error("match", "--rate: '%s' is not a rate from 8000 to 384000 Hz", optarg);
+            if (cli_opt_rate("match", optarg, &rate))
                 return LATHE_EXIT_USAGE;
-            }
-            rate = (int)v;
             break;
         case O_BITS:
-            if (cli_parse_double(optarg, 16, 32, &v) || (v != 16 && v != 20 && v != 24 && v != 32)) {
-                cli_error("match", "--bits: '%s' is not 16, 20, 24 or 32 (float)", optarg);
+            if (cli_opt_bits("match", optarg, &bits))
                 return LATHE_EXIT_USAGE;
-            }
-            bits = (int)v;
             break;
-        case O_DITHER: {
-            lathe_dither_type d;
-            if (lathe_dither_parse(optarg, &d) != LATHE_OK) {
-                cli_error("match", "--dither: '%s' is not none, tpdf or shaped", optarg);
+        case O_DITHER:
+            if (cli_opt_dither("match", optarg, &dither))
                 return LATHE_EXIT_USAGE;
-            }
-            dither = (int)d;
             break;
-        }
         case O_SEED:
-            if (cli_parse_double(optarg, 0, 4294967295.0, &v) || v != floor(v)) {
-                cli_error("match", "--seed: '%s' is not a whole number 0..4294967295", optarg);
+            if (cli_opt_seed("match", optarg, &seed))
                 return LATHE_EXIT_USAGE;
-            }
-            seed = (long long)v;
             break;
         case O_WRECIPE: wrecipe = optarg; break;
         case O_NORECIPE: norecipe = 1; break;

@@ -96,3 +96,47 @@ const char *cli_fmt(char *buf, size_t len, double v, int decimals)
         memmove(buf, buf + 1, strlen(buf));
     return buf;
 }
+
+int cli_opt_rate(const char *cmd, const char *arg, int *out)
+{
+    double v;
+    if (cli_parse_double(arg, 8000, 384000, &v) || v != floor(v)) {
+        cli_error(cmd, "--rate: '%s' is not a rate from 8000 to 384000 Hz", arg);
+        return LATHE_EXIT_USAGE;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+int cli_opt_bits(const char *cmd, const char *arg, int *out)
+{
+    double v;
+    if (cli_parse_double(arg, 16, 32, &v) || (v != 16 && v != 20 && v != 24 && v != 32)) {
+        cli_error(cmd, "--bits: '%s' is not 16, 20, 24 or 32 (float)", arg);
+        return LATHE_EXIT_USAGE;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+int cli_opt_dither(const char *cmd, const char *arg, int *out)
+{
+    lathe_dither_type d;
+    if (lathe_dither_parse(arg, &d) != LATHE_OK) {
+        cli_error(cmd, "--dither: '%s' is not none, tpdf or shaped", arg);
+        return LATHE_EXIT_USAGE;
+    }
+    *out = (int)d;
+    return 0;
+}
+
+int cli_opt_seed(const char *cmd, const char *arg, long long *out)
+{
+    double v;
+    if (cli_parse_double(arg, 0, 4294967295.0, &v) || v != floor(v)) {
+        cli_error(cmd, "--seed: '%s' is not a whole number 0..4294967295", arg);
+        return LATHE_EXIT_USAGE;
+    }
+    *out = (long long)v;
+    return 0;
+}
