@@ -229,12 +229,8 @@ int cmd_analyze(int argc, char **argv)
             break;
         }
         case 'h': help_analyze(stdout); return LATHE_EXIT_OK;
-        case ':':
-            cli_error("analyze", "option '%s' needs a value", argv[optind - 1]);
-            return LATHE_EXIT_USAGE;
         default:
-            cli_error("analyze", "unknown option '%s' (see 'lathe help analyze')", argv[optind - 1]);
-            return LATHE_EXIT_USAGE;
+            return cli_option_error("analyze", opt, argv[optind - 1]);
         }
     }
     int nfiles = argc - optind;

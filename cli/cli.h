@@ -45,6 +45,12 @@ int cli_opt_bits(const char *command, const char *arg, int *out);
 int cli_opt_dither(const char *command, const char *arg, int *out);
 int cli_opt_seed(const char *command, const char *arg, long long *out);
 
+/* Writes TEXT and a newline to PATH; 0 on success, -1 on any error. */
+int cli_write_text(const char *path, const char *text);
+/* getopt_long's ':' (missing value) or '?' (unknown option) for ARG: one line naming
+ * COMMAND; returns LATHE_EXIT_USAGE. */
+int cli_option_error(const char *command, int opt, const char *arg);
+
 /* Formats V with DECIMALS into BUF ("-inf" for -inf, "n/a" for NAN). */
 const char *cli_fmt(char *buf, size_t len, double v, int decimals);
 

@@ -59,26 +59,12 @@ void help_master(FILE *to)
         "--strict, 70 internal error.\n");
 }
 
-static int progress_cb(void *user, double f)
-{
-    return cli_progress_cb(user, f);
-}
-
 static void figure_row(const char *label, double before, double after, const char *unit, int dec,
                        const char *verdict)
 {
     char a[32], b[32];
     printf("  %-22s %10s %10s  %-5s %s\n", label, cli_fmt(a, sizeof a, before, dec),
            cli_fmt(b, sizeof b, after, dec), unit, verdict ? verdict : "");
-}
-
-static int write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    int ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    return (fclose(f) == 0 && ok) ? 0 : -1;
 }
 
 /* The recipe as JSON for the report, with the "explanation" of the recipe file (as
@@ -196,12 +182,8 @@ int cmd_master(int argc, char **argv)
                 return LATHE_EXIT_USAGE;
             break;
         case 'h': help_master(stdout); return LATHE_EXIT_OK;
-        case ':':
-            cli_error("master", "option '%s' needs a value", argv[optind - 1]);
-            return LATHE_EXIT_USAGE;
         default:
-            cli_error("master", "unknown option '%s' (see 'lathe help master')", argv[optind - 1]);
-            return LATHE_EXIT_USAGE;
+            return cli_option_error("master", opt, argv[optind - 1]);
         }
     }
     if (optind != argc - 1) {
@@ -285,7 +267,7 @@ int cmd_master(int argc, char **argv)
     cli_progress prog;
     cli_progress_begin(&prog, "analysing");
     if (!recipe_path) {
-        st = lathe_analyze_file(input, &acfg, &before, err, sizeof err, progress_cb, &prog);
+        st = lathe_analyze_file(input, &acfg, &before, err, sizeof err, cli_progress_cb, &prog);
         cli_progress_end(&prog);
         if (st != LATHE_OK) {
             cli_error(input, "%s", err);
@@ -325,7 +307,7 @@ int cmd_master(int argc, char **argv)
     lathe_master_options mo = { .input = input, .output = output, .recipe = &recipe,
                                 .overwrite = force, .strict = strict,
                                 .input_analysis = have_before ? &before : NULL,
-                                .analysis = &acfg, .progress = progress_cb, .user = &prog };
+                                .analysis = &acfg, .progress = cli_progress_cb, .user = &prog };
     lathe_master_result res;
     cli_progress_begin(&prog, "mastering");
     st = lathe_master_run(&mo, &res, err, sizeof err);
@@ -344,7 +326,7 @@ int cmd_master(int argc, char **argv)
     if (wrecipe) {
         char *text = NULL;
         if (lathe_recipe_to_json_explained(&recipe, &ex, &text) != LATHE_OK
-            || write_text(wrecipe, text) != 0)
+            || cli_write_text(wrecipe, text) != 0)
             cli_error(wrecipe, "cannot write the recipe");
         free(text);
     }
@@ -353,7 +335,7 @@ int cmd_master(int argc, char **argv)
         if (lathe_explanation_text(&ex, &text) == LATHE_OK) {
             if (!json)
                 printf("Decisions (* acted, - left as is):\n\n%s\n", text);
-            if (explain && write_text(explain, text) != 0)
+            if (explain && cli_write_text(explain, text) != 0)
                 cli_error(explain, "cannot write the explanation");
         }
         free(text);

@@ -63,15 +63,6 @@ void help_match(FILE *to)
         "4 NaN/Inf samples, 5 output not writable, 6 target not met with --strict, 70 internal).\n");
 }
 
-static int write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    int ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    return (fclose(f) == 0 && ok) ? 0 : -1;
-}
-
 /* Integrated loudness as heard: a mono file plays on two loudspeakers (+3.01 dB). */
 static double heard(const lathe_analysis *a)
 {
@@ -251,12 +242,8 @@ int cmd_match(int argc, char **argv)
             break;
         case 'y': force = 1; break;
         case 'h': help_match(stdout); return LATHE_EXIT_OK;
-        case ':':
-            cli_error("match", "option '%s' needs a value", argv[optind - 1]);
-            return LATHE_EXIT_USAGE;
         default:
-            cli_error("match", "unknown option '%s' (see 'lathe help match')", argv[optind - 1]);
-            return LATHE_EXIT_USAGE;
+            return cli_option_error("match", opt, argv[optind - 1]);
         }
     }
     if (optind != argc - 1) {
@@ -377,7 +364,7 @@ int cmd_match(int argc, char **argv)
                nrefs == 1 ? "" : "s");
         if (lathe_explanation_text(&ex, &text) == LATHE_OK)
             printf("%s\n", text);
-        if (explain && text && write_text(explain, text) != 0)
+        if (explain && text && cli_write_text(explain, text) != 0)
             cli_error(explain, "cannot write the explanation");
         free(text);
     }
@@ -444,7 +431,7 @@ int cmd_match(int argc, char **argv)
             char *text = NULL;
             if (passes > 1 && lathe_explanation_text(&ex, &text) == LATHE_OK) {
                 printf("Refined on the first render:\n\n%s\n", text);
-                if (explain && write_text(explain, text) != 0)
+                if (explain && cli_write_text(explain, text) != 0)
                     cli_error(explain, "cannot write the explanation");
             }
             free(text);
@@ -452,7 +439,7 @@ int cmd_match(int argc, char **argv)
         if (recipe_path[0]) {
             char *json = NULL;
             if (lathe_recipe_to_json_explained(&recipe, &ex, &json) != LATHE_OK
-                || write_text(recipe_path, json) != 0) {
+                || cli_write_text(recipe_path, json) != 0) {
                 cli_error(recipe_path, "cannot write the recipe");
                 code = LATHE_EXIT_OUTPUT;
             }

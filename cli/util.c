@@ -140,3 +140,21 @@ int cli_opt_seed(const char *cmd, const char *arg, long long *out)
     *out = (long long)v;
     return 0;
 }
+
+int cli_write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    int ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+    return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+int cli_option_error(const char *command, int opt, const char *arg)
+{
+    if (opt == ':')
+        cli_error(command, "option '%s' needs a value", arg);
+    else
+        cli_error(command, "unknown option '%s' (see 'lathe help %s')", arg, command);
+    return LATHE_EXIT_USAGE;
+}

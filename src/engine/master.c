@@ -101,8 +101,6 @@ typedef struct pre_ctx {
     lathe_aligner al;
     lathe_resampler *rs;
     spool_sink sink;
-    progress_ctx *pg;
-    lathe_progress_fn outer;   /* maps the analysis' progress into this pass's share */
 } pre_ctx;
 
 static lathe_status pre_push(pre_ctx *p, float *const *ch, size_t n, size_t off)
@@ -345,7 +343,7 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
             quick.spectrum = quick.series = quick.true_peak = 0;
             acfg = &quick;
         }
-        pre_ctx pc = { .pre = &pre, .rs = rs, .sink = { &spool, pre_meter }, .pg = &pg };
+        pre_ctx pc = { .pre = &pre, .rs = rs, .sink = { &spool, pre_meter } };
         lathe_aligner_init(&pc.al, pre.latency);
         pg.base = 0.0;
         pg.span = 0.5;
