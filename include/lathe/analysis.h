@@ -139,7 +139,8 @@ typedef struct lathe_analysis {
 typedef struct lathe_analyzer lathe_analyzer;
 
 /** [control] Creates an analyzer for a stream of RATE_HZ and CHANNELS with the given
- *  roles (NULL: defaults for the count). Allocates everything up front. */
+ *  roles (NULL: defaults for the count) and CFG (NULL: the defaults). Allocates
+ *  everything up front. */
 LATHE_API lathe_status lathe_analyzer_create(const lathe_analysis_config *cfg, int rate_hz,
                                              int channels, const lathe_channel_role *roles,
                                              lathe_analyzer **out);

@@ -119,6 +119,16 @@ LATHE_API lathe_status lathe_writer_open(const char *path, const lathe_output_fo
  *  lathe_writer_abort or a commit that fails. */
 LATHE_API lathe_status lathe_writer_write(lathe_writer *w, const float *const *ch,
                                           size_t frames);
+/** Receives the samples exactly as the file stores them, as a reader of the file gets them
+ *  back (planar float, 1.0 = full scale): PCM words after dither, rounding and clipping,
+ *  scaled by 2^-(word_bits-1); float samples unchanged. Only frames the file accepted. */
+typedef void (*lathe_writer_monitor_fn)(void *user, const float *const *ch, size_t frames);
+/** [control] Calls FN(USER, ...) from now on with every block written (NULL: stop), so
+ *  the written file can be measured in the same pass (for PCM up to 24 bits and float
+ *  the values are those lathe_reader_read returns from the file, bit for bit).
+ *  LATHE_ERR_NO_MEMORY if its buffer cannot be allocated. */
+LATHE_API lathe_status lathe_writer_set_monitor(lathe_writer *w, lathe_writer_monitor_fn fn,
+                                                void *user);
 /** [control] Flushes the resampler, closes the file, fsyncs it, renames it onto the
  *  destination (atomically; without OVERWRITE a destination that appeared meanwhile is
  *  not replaced) and fsyncs the directory. Frees W whatever the outcome; on failure

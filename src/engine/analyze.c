@@ -15,7 +15,7 @@
 #include "meter/truepeak.h"
 #include "meter/visuals.h"
 
-#define BLOCK 4096   /* frames per block read and measured */
+#define BLOCK LATHE_ANALYSIS_BLOCK
 
 struct lathe_analyzer {
     lathe_analysis_config cfg;
@@ -45,17 +45,22 @@ void lathe_analysis_config_defaults(lathe_analysis_config *cfg)
 
 /* lathe_analyzer_create with what a file adds: a length hint to size the series
  * and the format's full scale for clip detection. */
-static lathe_status analyzer_create(const lathe_analysis_config *cfg, int rate, int channels,
-                                    const lathe_channel_role *roles, int64_t expected_frames,
-                                    double clip_level, lathe_analyzer **out)
+lathe_status lathe_analyzer_create_for(const lathe_analysis_config *cfg, int rate, int channels,
+                                       const lathe_channel_role *roles, int64_t expected_frames,
+                                       double clip_level, lathe_analyzer **out)
 {
     lathe_analyzer *an;
     lathe_status st;
     double weights[LATHE_MAX_CHANNELS];
     int include[LATHE_MAX_CHANNELS];
+    lathe_analysis_config defaults;
 
     *out = NULL;
-    if (!cfg || channels < 1 || channels > LATHE_MAX_CHANNELS || rate < LATHE_MIN_RATE_HZ
+    if (!cfg) {
+        lathe_analysis_config_defaults(&defaults);
+        cfg = &defaults;
+    }
+    if (channels < 1 || channels > LATHE_MAX_CHANNELS || rate < LATHE_MIN_RATE_HZ
         || rate > LATHE_MAX_RATE_HZ || !(cfg->silence_dbfs < 0.0) || cfg->silence_dbfs < -200.0
         || !(cfg->correlation_window_ms >= 100.0) || cfg->correlation_window_ms > 10000.0)
         return LATHE_ERR_INVALID_ARGUMENT;
@@ -109,7 +114,7 @@ lathe_status lathe_analyzer_create(const lathe_analysis_config *cfg, int rate_hz
 {
     if (!out)
         return LATHE_ERR_INVALID_ARGUMENT;
-    return analyzer_create(cfg, rate_hz, channels, roles, 0, 1.0, out);
+    return lathe_analyzer_create_for(cfg, rate_hz, channels, roles, 0, 1.0, out);
 }
 
 static void measure(lathe_analyzer *an, const float *const *ch, size_t n)
@@ -337,8 +342,8 @@ lathe_status lathe_analyze_reader_tap(lathe_reader *rd, const lathe_analysis_con
         hint = 0;
     if (hint > (int64_t)info.rate_hz * SERIES_HINT_MAX_S)
         hint = (int64_t)info.rate_hz * SERIES_HINT_MAX_S;
-    st = analyzer_create(cfg, info.rate_hz, info.channels, info.roles, hint,
-                         info.full_scale, &an);
+    st = lathe_analyzer_create_for(cfg, info.rate_hz, info.channels, info.roles, hint,
+                                   info.full_scale, &an);
     if (st != LATHE_OK) {
         set_err(err, errlen, st == LATHE_ERR_INVALID_ARGUMENT ? "invalid analysis settings"
                                                               : lathe_status_str(st));

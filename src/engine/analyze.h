@@ -6,6 +6,11 @@
 
 #include "lathe/analysis.h"
 
+/* Frames per block lathe_analyze_reader reads and measures: every block but the last is
+ * this long. A stream measured in blocks cut the same way gives the same figures bit for
+ * bit (sums over blocks are added in the same order). */
+#define LATHE_ANALYSIS_BLOCK 4096
+
 /* Called with each block after it has been measured; may modify it in place. A status
  * other than LATHE_OK stops the pass and is returned. */
 typedef lathe_status (*lathe_analysis_tap)(void *user, float *const *ch, size_t frames);
@@ -15,5 +20,12 @@ lathe_status lathe_analyze_reader_tap(lathe_reader *rd, const lathe_analysis_con
                                       lathe_analysis *out, char *err, size_t errlen,
                                       lathe_progress_fn progress, void *user,
                                       lathe_analysis_tap tap, void *tap_user);
+
+/* lathe_analyzer_create for a stream of about EXPECTED_FRAMES frames (0: unknown; sizes
+ * the series) whose format stores at most CLIP_LEVEL (lathe_audio_info.full_scale):
+ * samples at or beyond it count as clipped, as when the file is analysed. */
+lathe_status lathe_analyzer_create_for(const lathe_analysis_config *cfg, int rate, int channels,
+                                       const lathe_channel_role *roles, int64_t expected_frames,
+                                       double clip_level, lathe_analyzer **out);
 
 #endif

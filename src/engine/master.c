@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The master engine: input -> pre-limiter chain (input rate) -> resample -> spool ->
  * [loudness gain -> limiter -> rest of chain] (output rate, re-run cheaply from the
- * spool until the loudness target is met) -> dither/quantise -> temp file -> rename ->
- * read back and measured independently of the pipeline.
+ * spool until the loudness target is met) -> dither/quantise -> temp file -> rename.
+ * The figures "after" are measured on the samples as the file stores them (the writer's
+ * monitor: after dither, rounding and clipping, bit for bit what reading the file back
+ * gives), in the pass that writes it.
  *
  * The limiter runs at the output rate, after resampling, so the true-peak ceiling holds in
  * the delivered file; the loudness gain sits right in front of it, so EQ and compression
@@ -235,6 +237,63 @@ static lathe_status output_format(const lathe_target *t, int rate, int channels,
     return lathe_output_format_check(fmt, err, errlen);
 }
 
+/* The written samples, measured in blocks cut as lathe_analyze_file cuts the file, so
+ * the figures are those of reading the file back, bit for bit. */
+typedef struct after_meter {
+    lathe_analyzer *an;
+    buffers b;                /* LATHE_ANALYSIS_BLOCK frames */
+    size_t fill;
+} after_meter;
+
+static void monitor(void *user, const float *const *ch, size_t frames)
+{
+    after_meter *m = user;
+    for (size_t off = 0; off < frames;) {
+        size_t n = LATHE_ANALYSIS_BLOCK - m->fill;
+        n = n < frames - off ? n : frames - off;
+        for (int c = 0; c < m->b.channels; c++)
+            memcpy(m->b.ch[c] + m->fill, ch[c] + off, sizeof(float) * n);
+        m->fill += n;
+        off += n;
+        if (m->fill == LATHE_ANALYSIS_BLOCK) {
+            lathe_analyzer_process(m->an, (const float *const *)m->b.ch, m->fill);
+            m->fill = 0;
+        }
+    }
+}
+
+/* The largest magnitude FMT stores (as lathe_audio_info.full_scale of the file). */
+static double stored_full_scale(const lathe_output_format *fmt)
+{
+    switch (fmt->sample_type) {
+    case LATHE_SAMPLE_PCM16: return 1.0 - ldexp(1.0, -15);
+    case LATHE_SAMPLE_PCM24: return 1.0 - ldexp(1.0, -23);
+    case LATHE_SAMPLE_PCM32: return 1.0 - ldexp(1.0, -31);
+    default: return 1.0;
+    }
+}
+
+/* A's info from the written file at PATH, as lathe_analyze_file gives it (the
+ * analyzer's channel roles kept). */
+static lathe_status after_info(const char *path, lathe_analysis *a, char *err, size_t errlen)
+{
+    lathe_reader *rd = NULL;
+    lathe_status st = lathe_reader_open(path, &rd, err, errlen);
+    if (st != LATHE_OK)
+        return st;
+    lathe_channel_role roles[LATHE_MAX_CHANNELS];
+    memcpy(roles, a->info.roles, sizeof roles);
+    a->info = *lathe_reader_info(rd);
+    memcpy(a->info.roles, roles, sizeof roles);
+    if (a->info.frames != a->frames) {
+        snprintf(err, errlen, "the written file holds %lld frames, %lld were written",
+                 (long long)a->info.frames, (long long)a->frames);
+        st = LATHE_ERR_WRITE;
+    }
+    lathe_reader_close(rd);
+    return st;
+}
+
 void lathe_master_result_free(lathe_master_result *r)
 {
     if (!r)
@@ -257,11 +316,13 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
     lathe_reader *rd = NULL;
     lathe_audio_info info;
     double g = 0.0, l_last = NAN;
+    long long out_frames = 0;
     lathe_chain pre = { 0 }, post = { 0 };
     lathe_spool spool = { 0 };
     lathe_resampler *rs = NULL;
     lathe_writer *w = NULL;
     lathe_analyzer *pre_meter = NULL;
+    after_meter am = { 0 };
     lathe_status st;
     progress_ctx pg = { o ? o->progress : NULL, o ? o->user : NULL, 0.0, 0.0 };
 
@@ -383,7 +444,7 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
         post_steps[np++].params = gain_params;
         for (int i = lim >= 0 ? lim : nsteps; i < nsteps; i++)
             post_steps[np++] = steps[i];
-        long long out_frames = (long long)lathe_resample_length(res->before.frames, in_rate, out_rate);
+        out_frames = (long long)lathe_resample_length(res->before.frames, in_rate, out_rate);
         lathe_fx_setup out_setup = { out_rate, nch, BLOCK, out_frames };
         st = lathe_chain_create(post_steps, np, &out_setup, &post, err, errlen);
         if (st == LATHE_OK) /* post.fx[0] is the gain stage, fx[j] is step lim + j - 1 */
@@ -400,6 +461,8 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
      *      estimate is right (no or light limiting) one pass does everything. */
     {
         lathe_output_format fmt;
+        if ((st = buffers_alloc(&am.b, nch, LATHE_ANALYSIS_BLOCK)) != LATHE_OK)
+            goto fail;
         st = output_format(t, out_rate, nch, o->output, r->seed, &res->before.info, &fmt, err,
                            errlen);
         if (st != LATHE_OK)
@@ -416,21 +479,26 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
         for (int pass = 0;; pass++) {
             double l = NAN;
             lathe_fx_stats ls;
-            lathe_analyzer *m = NULL;
-            lathe_analysis a;
             g = fmin(fmax(g, -60.0), fmin(40.0, g_cap));
             lathe_fx_set_param(post.fx[0], 0, g);
+            lathe_analysis_free(&res->after);
+            /* the written samples are measured as they are stored */
+            am.fill = 0;
             if ((st = lathe_writer_open(o->output, &fmt, o->overwrite, &w, err, errlen)) != LATHE_OK
-                || (st = quick_meter(out_rate, nch, res->before.info.roles, &m)) != LATHE_OK)
+                || (st = lathe_analyzer_create_for(o->analysis, out_rate, nch,
+                                                   res->before.info.roles, out_frames,
+                                                   stored_full_scale(&fmt), &am.an)) != LATHE_OK
+                || (st = lathe_writer_set_monitor(w, monitor, &am)) != LATHE_OK)
                 goto fail;
             pg.base = 0.5 + 0.45 * (1.0 - pow(0.5, pass));
             pg.span = 0.45 * pow(0.5, pass + 1);
-            st = post_pass(&spool, &post, m, w, &pg, err, errlen);
-            if (st == LATHE_OK && (st = lathe_analyzer_finish(m, &a)) == LATHE_OK) {
-                l = a.integrated_lufs;
-                lathe_analysis_free(&a);
-            }
-            lathe_analyzer_destroy(m);
+            st = post_pass(&spool, &post, NULL, w, &pg, err, errlen);
+            if (st == LATHE_OK && am.fill)
+                lathe_analyzer_process(am.an, (const float *const *)am.b.ch, am.fill);
+            if (st == LATHE_OK && (st = lathe_analyzer_finish(am.an, &res->after)) == LATHE_OK)
+                l = res->after.integrated_lufs;
+            lathe_analyzer_destroy(am.an);
+            am.an = NULL;
             if (st != LATHE_OK)
                 goto fail;
             memset(&ls, 0, sizeof ls);
@@ -481,8 +549,8 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
             goto fail;
     }
 
-    /* 7. Read the written file back and measure it, independently of the pipeline. */
-    st = lathe_analyze_file(o->output, o->analysis, &res->after, err, errlen, NULL, NULL);
+    /* 7. The file's format as a reader sees it (the header, read back). */
+    st = after_info(o->output, &res->after, err, errlen);
     if (st == LATHE_OK)   /* gain reduction over time: the pre pass and the written pass */
         st = lathe_gr_recorder_take(pre.gr, &pre, res);
     if (st == LATHE_OK)
@@ -519,6 +587,8 @@ fail:
     lathe_master_result_free(res);
 done:
     lathe_writer_abort(w);
+    lathe_analyzer_destroy(am.an);
+    buffers_free(&am.b);
     lathe_analyzer_destroy(pre_meter);
     lathe_chain_destroy(&pre);
     lathe_chain_destroy(&post);

@@ -43,6 +43,9 @@ struct lathe_writer {
     lathe_dither dither;
     int32_t *ibuf;                /* ENC_CHUNK * channels */
     float *fbuf;
+    lathe_writer_monitor_fn monitor;
+    void *monitor_user;
+    float *mbuf;                  /* ENC_CHUNK * channels, planar, for the monitor */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -376,6 +379,7 @@ static void free_writer(lathe_writer *w)
     lathe_resampler_destroy(w->rs);
     free(w->ibuf);
     free(w->fbuf);
+    free(w->mbuf);
     free(w->path);
     free(w->tmp);
     free(w->dir);
@@ -604,15 +608,37 @@ static lathe_status encode(void *user, const float *const *ch, size_t frames)
                     w->fbuf[i * (size_t)nch + (size_t)c] = src[i];
             }
             done = sf_writef_float(w->sf, w->fbuf, (sf_count_t)n);
+            if (w->monitor && done == (sf_count_t)n) {
+                const float *blk[LATHE_MAX_CHANNELS];
+                for (int c = 0; c < nch; c++)
+                    blk[c] = ch[c] + pos;
+                w->monitor(w->monitor_user, blk, n);
+            }
         } else {
             /* W-bit words, left-justified in int32: libsndfile keeps the top bits. */
             const int32_t unit = w->unit;
             for (int c = 0; c < nch; c++)
                 lathe_dither_run(&w->dither, c, ch[c] + pos, w->ibuf + c, (size_t)nch, n);
+            if (w->monitor) {
+                /* word q reads back as q * 2^(B-1-W+1) / 2^(B-1) = q / 2^(W-1) from a
+                 * B-bit container: a power of two, exact in float up to W = 24 */
+                const float inv = (float)ldexp(1.0, -(w->word_bits - 1));
+                for (int c = 0; c < nch; c++) {
+                    float *m = w->mbuf + (size_t)c * ENC_CHUNK;
+                    for (size_t i = 0; i < n; i++)
+                        m[i] = (float)w->ibuf[i * (size_t)nch + (size_t)c] * inv;
+                }
+            }
             if (unit != 1)
                 for (size_t i = 0; i < n * (size_t)nch; i++)
                     w->ibuf[i] *= unit;
             done = sf_writef_int(w->sf, w->ibuf, (sf_count_t)n);
+            if (w->monitor && done == (sf_count_t)n) {
+                const float *blk[LATHE_MAX_CHANNELS];
+                for (int c = 0; c < nch; c++)
+                    blk[c] = w->mbuf + (size_t)c * ENC_CHUNK;
+                w->monitor(w->monitor_user, blk, n);
+            }
         }
         if (done != (sf_count_t)n || w->io_errno || sf_error(w->sf) != SF_ERR_NO_ERROR) {
             const char *why = w->io_errno ? strerror(w->io_errno) : sf_strerror(w->sf);
@@ -621,6 +647,18 @@ static lathe_status encode(void *user, const float *const *ch, size_t frames)
         }
         w->frames += (int64_t)n;
     }
+    return LATHE_OK;
+}
+
+lathe_status lathe_writer_set_monitor(lathe_writer *w, lathe_writer_monitor_fn fn, void *user)
+{
+    if (!w)
+        return LATHE_ERR_INVALID_ARGUMENT;
+    if (fn && !w->is_float && !w->mbuf
+        && !(w->mbuf = malloc(sizeof(float) * ENC_CHUNK * (size_t)w->fmt.channels)))
+        return LATHE_ERR_NO_MEMORY;
+    w->monitor = fn;
+    w->monitor_user = user;
     return LATHE_OK;
 }
 
