@@ -28,3 +28,24 @@ void lathe_boxcar_reset(lathe_boxcar *b)
     b->nonzero = 0;
     b->sum = 0.0;
 }
+
+void lathe_boxcar_copy(lathe_boxcar *dst, const lathe_boxcar *src)
+{
+    for (size_t i = 0; i < src->len; i++)
+        dst->ring[i] = src->ring[i];
+    dst->pos = src->pos;
+    dst->nonzero = src->nonzero;
+    dst->sum = src->sum;
+}
+
+void lathe_boxcar_max_into(lathe_boxcar *dst, const lathe_boxcar *src)
+{
+    dst->sum = 0.0;
+    dst->nonzero = 0;
+    for (size_t i = 0; i < dst->len; i++) {
+        if (src->ring[i] > dst->ring[i])
+            dst->ring[i] = src->ring[i];
+        dst->sum += dst->ring[i];
+        dst->nonzero += (size_t)(dst->ring[i] != 0.0);
+    }
+}

@@ -21,6 +21,18 @@ void lathe_boxcar_free(lathe_boxcar *b);
 /* Fills the window with zeros. */
 void lathe_boxcar_reset(lathe_boxcar *b);
 
+/* Makes DST (of the same length) a copy of SRC. */
+void lathe_boxcar_copy(lathe_boxcar *dst, const lathe_boxcar *src);
+/* DST's window becomes the element-wise maximum of DST's and SRC's (same length,
+ * pushed in step: the same slot is the newest in both). */
+void lathe_boxcar_max_into(lathe_boxcar *dst, const lathe_boxcar *src);
+/* 1 when every value in the window is 0 (the next push of 0 returns 0 and changes
+ * nothing that matters). */
+static inline int lathe_boxcar_empty(const lathe_boxcar *b)
+{
+    return b->nonzero == 0;
+}
+
 /* Pushes V (>= 0) and returns the mean of the last LEN values (>= 0). */
 static inline double lathe_boxcar_push(lathe_boxcar *b, double v)
 {

@@ -35,3 +35,39 @@ void lathe_peak_hold_set_length(lathe_peak_hold *h, size_t len)
 {
     h->len = len < 1 ? 1 : len > h->cap ? h->cap : len;
 }
+
+void lathe_peak_hold_copy(lathe_peak_hold *dst, const lathe_peak_hold *src)
+{
+    for (size_t i = 0; i < src->count; i++) {
+        size_t k = (src->head + i) % src->cap;
+        dst->idx[k] = src->idx[k];
+        dst->val[k] = src->val[k];
+    }
+    dst->len = src->len;
+    dst->head = src->head;
+    dst->count = src->count;
+    dst->t = src->t;
+}
+
+void lathe_peak_hold_cover(lathe_peak_hold *dst, const lathe_peak_hold *src)
+{
+    double top = 0.0;
+    unsigned long long last = 0;
+    int any = 0;
+    const lathe_peak_hold *hs[2] = { dst, src };
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < hs[k]->count; i++) {
+            size_t j = (hs[k]->head + i) % hs[k]->cap;
+            top = hs[k]->val[j] > top ? hs[k]->val[j] : top;
+            last = !any || hs[k]->idx[j] > last ? hs[k]->idx[j] : last;
+            any = 1;
+        }
+    if (src->t > dst->t)
+        dst->t = src->t;
+    if (!any)
+        return;
+    dst->head = 0;
+    dst->count = 1;
+    dst->idx[0] = last;
+    dst->val[0] = top;
+}

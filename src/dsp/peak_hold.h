@@ -28,6 +28,21 @@ void lathe_peak_hold_reset(lathe_peak_hold *h);
  * Lengthening cannot bring back values already dropped. */
 void lathe_peak_hold_set_length(lathe_peak_hold *h, size_t len);
 
+/* Makes DST (of the same capacity) a copy of SRC. */
+void lathe_peak_hold_copy(lathe_peak_hold *dst, const lathe_peak_hold *src);
+
+/* Makes DST read at least what DST or SRC would have read, for as long as either would
+ * have held a value: one entry, the largest value of both, expiring with the newest
+ * (conservative: it may hold that value longer). SRC and DST pushed in step. */
+void lathe_peak_hold_cover(lathe_peak_hold *dst, const lathe_peak_hold *src);
+
+/* Pushes zero into a window that holds no value above 0 (count == 0): the same as
+ * lathe_peak_hold_push(H, 0), which would return 0. */
+static inline void lathe_peak_hold_push_zero_empty(lathe_peak_hold *h)
+{
+    h->t++;
+}
+
 /* Pushes V (values <= 0 count as 0) and returns max(0, the last LEN values). */
 static inline double lathe_peak_hold_push(lathe_peak_hold *h, double v)
 {

@@ -82,9 +82,11 @@ typedef struct lim_chan {
     lathe_peak_hold hold;
     lathe_boxcar box[3];
     double e_fast, e_slow;      /* envelopes, dB of reduction */
+    int quiet;                  /* steps 4-6 hold nothing: reduction 0 stays 0 at no cost */
     float *delay;               /* ring of delay_mask + 1 samples */
     float peak[CHUNK];
     float in[CHUNK];
+    double gain[CHUNK];         /* step 7: linear gain per frame (1 where Z = 0) */
 } lim_chan;
 
 typedef struct lim_state {
@@ -156,6 +158,7 @@ static void lim_reset(void *state)
         for (int b = 0; b < 3; b++)
             lathe_boxcar_reset(&k->box[b]);
         k->e_fast = k->e_slow = 0.0;
+        k->quiet = 1;
         memset(k->delay, 0, sizeof(float) * (s->delay_mask + 1));
     }
     s->write = 0;
@@ -214,6 +217,28 @@ static lathe_status lim_create(const lathe_fx_setup *setup, const double *p, voi
     return LATHE_OK;
 }
 
+/* Steps 4-6 state of K := that of FROM. */
+static void chain_copy(lim_chan *k, const lim_chan *from)
+{
+    lathe_peak_hold_copy(&k->hold, &from->hold);
+    for (int b = 0; b < 3; b++)
+        lathe_boxcar_copy(&k->box[b], &from->box[b]);
+    k->e_fast = from->e_fast;
+    k->e_slow = from->e_slow;
+    k->quiet = from->quiet;
+}
+
+/* Steps 4-6 state of K := at least K's and FROM's (whichever reduces more). */
+static void chain_cover(lim_chan *k, const lim_chan *from)
+{
+    lathe_peak_hold_cover(&k->hold, &from->hold);
+    for (int b = 0; b < 3; b++)
+        lathe_boxcar_max_into(&k->box[b], &from->box[b]);
+    k->e_fast = fmax(k->e_fast, from->e_fast);
+    k->e_slow = fmax(k->e_slow, from->e_slow);
+    k->quiet = k->quiet && from->quiet;
+}
+
 static void lim_set_param(void *state, int id, double v)
 {
     lim_state *s = state;
@@ -241,6 +266,15 @@ static void lim_set_param(void *state, int id, double v)
     case P_HOLD:
         for (int c = 0; c < s->channels; c++)
             lathe_peak_hold_set_length(&s->ch[c].hold, hold_len(s));
+        break;
+    case P_LINK:
+        /* linked: one chain (channel 0's) for all; keep what each channel still holds */
+        if ((int)old == LINK_INDEPENDENT && (int)v == LINK_LINKED)
+            for (int c = 1; c < s->channels; c++)
+                chain_cover(&s->ch[0], &s->ch[c]);
+        else if ((int)old == LINK_LINKED && (int)v == LINK_INDEPENDENT)
+            for (int c = 1; c < s->channels; c++)
+                chain_copy(&s->ch[c], &s->ch[0]);
         break;
     case P_OVERSAMPLING:
         for (int c = 0; c < s->channels; c++)
@@ -288,7 +322,44 @@ static inline double chain_step(lim_chan *k, double r, int mode, const lim_state
     }
     double z = lathe_boxcar_push(&k->box[0], e);
     z = lathe_boxcar_push(&k->box[1], z);
-    return lathe_boxcar_push(&k->box[2], z);
+    z = lathe_boxcar_push(&k->box[2], z);
+    k->quiet = k->hold.count == 0 && e == 0.0 && k->e_slow == 0.0
+            && lathe_boxcar_empty(&k->box[0]) && lathe_boxcar_empty(&k->box[1])
+            && lathe_boxcar_empty(&k->box[2]);
+    return z;
+}
+
+/* Steps 3-6 for the chain of K over N frames: peaks PK against thresholds T, the
+ * linear gain of each frame into K->gain; returns the largest reduction (dB) and adds
+ * the reductions to *SUM and the frames over 0.1 dB to *ACTIVE. While the chain is
+ * quiet and no peak is over, the reduction is exactly 0 and nothing needs computing. */
+static double chain_run(lim_chan *k, const float *pk, const float *t, size_t n, int mode,
+                        const lim_state *s, double *sum, long long *active)
+{
+    static const double ln10_20 = M_LN10 / 20.0;
+    double z_max = 0.0, z_prev = 0.0, g_prev = 1.0;
+    for (size_t i = 0; i < n; i++) {
+        if (k->quiet && !(pk[i] > t[i])) {
+            lathe_peak_hold_push_zero_empty(&k->hold);
+            k->gain[i] = 1.0;
+            continue;
+        }
+        const double r = pk[i] > t[i] ? 20.0 * log10((double)pk[i] / (double)t[i]) : 0.0;
+        const double z = chain_step(k, r, mode, s);
+        if (z > 0.0) {
+            if (z != z_prev) {
+                z_prev = z;
+                g_prev = exp(-z * ln10_20);
+            }
+            k->gain[i] = g_prev;
+            *sum += z;
+            *active += z > 0.1;
+            z_max = z > z_max ? z : z_max;
+        } else {
+            k->gain[i] = 1.0;
+        }
+    }
+    return z_max;
 }
 
 static void process_chunk(lim_state *s, float *const *ch, size_t off, size_t n)
@@ -296,7 +367,6 @@ static void process_chunk(lim_state *s, float *const *ch, size_t off, size_t n)
     const int nch = s->channels;
     const int mode = (int)s->p[P_RELEASE_MODE];
     const int linked = (int)s->p[P_LINK] == LINK_LINKED;
-    const double ln10_20 = M_LN10 / 20.0;
 
     /* 1. input gain and the threshold, per frame */
     float floor_level = INFINITY;
@@ -318,42 +388,61 @@ static void process_chunk(lim_state *s, float *const *ch, size_t off, size_t n)
         }
         lathe_tp_detect(&k->det, k->in, n, floor_level, k->peak);
     }
-    /* 3-7 per frame */
-    const size_t mask = s->delay_mask;
-    for (size_t i = 0; i < n; i++) {
-        const float t = s->tcur[i];
-        double rl = 0.0;
-        double r[8];
+    /* 3-6: the reduction of each frame, once for all channels when linked */
+    double gr_max = 0.0;
+    if (linked) {
+        float *pk = s->ch[0].peak;       /* the largest peak over the channels */
+        for (int c = 1; c < nch; c++)
+            for (size_t i = 0; i < n; i++)
+                pk[i] = s->ch[c].peak[i] > pk[i] ? s->ch[c].peak[i] : pk[i];
+        gr_max = chain_run(&s->ch[0], pk, s->tcur, n, mode, s, &s->gr_sum, &s->active);
+    } else {
+        /* the statistics follow the most reduced channel of each frame */
         for (int c = 0; c < nch; c++) {
-            const float pk = s->ch[c].peak[i];
-            r[c] = pk > t ? 20.0 * log10((double)pk / (double)t) : 0.0;
-            rl = r[c] > rl ? r[c] : rl;
+            double sum = 0.0;
+            long long act = 0;
+            double m = chain_run(&s->ch[c], s->ch[c].peak, s->tcur, n, mode, s, &sum, &act);
+            gr_max = m > gr_max ? m : gr_max;
         }
-        const size_t w = s->write;
-        const size_t rd = (w - s->latency) & mask;
-        double gr_frame = 0.0, z_prev = 0.0, g_prev = 1.0;
-        for (int c = 0; c < nch; c++) {
-            lim_chan *k = &s->ch[c];
-            k->delay[w] = k->in[i];
-            const double z = chain_step(k, linked ? rl : r[c], mode, s);
-            float y = k->delay[rd];
-            if (z > 0.0) {
-                if (z != z_prev) {      /* linked channels share one gain */
-                    z_prev = z;
-                    g_prev = exp(-z * ln10_20);
-                }
-                y = (float)((double)y * g_prev);
-                y = y > s->clamp ? s->clamp : y < -s->clamp ? -s->clamp : y;
+        for (size_t i = 0; i < n; i++) {
+            double g = 1.0;
+            for (int c = 0; c < nch; c++)
+                g = s->ch[c].gain[i] < g ? s->ch[c].gain[i] : g;
+            if (g < 1.0) {
+                const double z = -20.0 * log10(g);
+                s->gr_sum += z;
+                s->active += z > 0.1;
             }
-            ch[c][off + i] = y;
-            gr_frame = z > gr_frame ? z : gr_frame;
         }
-        s->write = (w + 1) & mask;
-        if (s->clamp_hold && !--s->clamp_hold)
-            s->clamp = (float)pow(10.0, s->p[P_CEILING] / 20.0);
-        s->gr_sum += gr_frame;
-        s->gr_max = gr_frame > s->gr_max ? gr_frame : s->gr_max;
-        s->active += gr_frame > 0.1;
+    }
+    s->gr_max = gr_max > s->gr_max ? gr_max : s->gr_max;
+    /* 7: through the delay line, with the gain */
+    const size_t mask = s->delay_mask, w0 = s->write;
+    /* the last-resort clamp drops to a lowered ceiling once the frames limited to the
+     * old one have left: from frame SWITCH_AT of this chunk on */
+    const int drops = s->clamp_hold && s->clamp_hold <= n;
+    const size_t switch_at = drops ? s->clamp_hold : n;
+    const float clamp_new = drops ? (float)pow(10.0, s->p[P_CEILING] / 20.0) : s->clamp;
+    for (int c = 0; c < nch; c++) {
+        lim_chan *k = &s->ch[c];
+        const double *gain = s->ch[linked ? 0 : c].gain;
+        float *y = ch[c] + off;
+        for (size_t i = 0; i < n; i++) {
+            const size_t w = (w0 + i) & mask;
+            k->delay[w] = k->in[i];
+            float v = k->delay[(w - s->latency) & mask];
+            if (gain[i] < 1.0) {
+                const float clamp = i < switch_at ? s->clamp : clamp_new;
+                v = (float)((double)v * gain[i]);
+                v = v > clamp ? clamp : v < -clamp ? -clamp : v;
+            }
+            y[i] = v;
+        }
+    }
+    s->write = (w0 + n) & mask;
+    if (s->clamp_hold) {
+        s->clamp_hold = s->clamp_hold <= n ? 0 : s->clamp_hold - n;
+        s->clamp = clamp_new;
     }
     s->frames += (long long)n;
 }

@@ -877,6 +877,52 @@ static void test_link(void)
     sig_free(&ind);
 }
 
+/* Switching between linked and independent while limiting: the gain keeps what each
+ * channel still needed (linked takes over both channels' pending reduction), so the
+ * ceiling holds through every switch (libebur128), and switching back and forth leaves
+ * the channels' own limiting intact. */
+static void test_link_switch(void)
+{
+    const double rate = 44100.0, ceiling = pow(10.0, CEILING_DB / 20.0);
+    sig in = sig_new(2, (size_t)((sanitized ? 0.5 : 2.0) * rate));
+    for (size_t i = 0; i < in.n; i++) {
+        /* bursts 6-12 dB over the ceiling, alternating between the channels */
+        double t = (double)i / rate, ph = fmod(t, 0.05);
+        int which = (int)(t / 0.05) % 2;
+        double burst = ph < 0.02 ? 4.0 : 0.3;
+        in.x[which][i] = (float)(burst * square((double)i, 997.0, rate, 1.0, 0.0));
+        in.x[1 - which][i] = (float)(0.3 * urand());
+    }
+    lathe_fx *fx = make(rate, 2, 4096, NULL);
+    const int link_id = pidx("link");
+    const size_t lat = lathe_fx_latency(fx);
+    sig buf = sig_new(2, in.n + lat);
+    for (int c = 0; c < 2; c++)
+        memcpy(buf.x[c], in.x[c], sizeof(float) * in.n);
+    int mode = 0, switches = 0;
+    for (size_t off = 0; off < buf.n;) {
+        size_t len = 331 + (size_t)((urand() + 1.0) * 400.0);
+        len = len > buf.n - off ? buf.n - off : len;
+        float *ptr[2] = { buf.x[0] + off, buf.x[1] + off };
+        lathe_fx_process(fx, ptr, len);
+        off += len;
+        mode = !mode;
+        lathe_fx_set_param(fx, link_id, (double)mode);
+        switches++;
+    }
+    lathe_fx_destroy(fx);
+    sig out = sig_new(2, in.n);
+    for (int c = 0; c < 2; c++)
+        memcpy(out.x[c], buf.x[c] + lat, sizeof(float) * in.n);
+    double over = db(tp_ebur128(&out, rate) / ceiling);
+    printf("link switched %d times while limiting: true peak %+.4f dB re the ceiling (libebur128)\n",
+           switches, over);
+    CHECK(over <= 0.0, "link switching: true peak %+.4f dB over the ceiling", over);
+    sig_free(&in);
+    sig_free(&buf);
+    sig_free(&out);
+}
+
 /* Channel counts 1 and 8, 4x oversampling, short look-ahead: every channel stays under. */
 static void test_channels(void)
 {
@@ -1176,6 +1222,7 @@ int main(void)
     test_smooth();
     test_stats();
     test_link();
+    test_link_switch();
     test_channels();
     test_nonfinite();
     test_reset();
