@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dsp/dither.h"
+#include "dsp/simd.h"
 
 /* 9-tap F-weighted noise-shaping filter for 44.1 kHz: R. A. Wannamaker,
  * "Psychoacoustically Optimal Noise Shaping", J. Audio Eng. Soc. 40(7/8), 1992
@@ -219,6 +220,31 @@ void lathe_dither_reset(lathe_dither *d)
     d->clipped = 0;
 }
 
+/* The TPDF quantiser without shaping (the common case), the same arithmetic as the
+ * general loop below: the random values drawn first (the generator is serial), then a
+ * loop the compiler can vectorise. Returns the number of samples clipped. */
+LATHE_HOT static int64_t run_tpdf(lathe_dither_channel *ch, const float *in, int32_t *out,
+                                  size_t stride, size_t n, double scale, double lo, double hi)
+{
+    enum { RUN = 256 };
+    double dv[RUN];
+    int64_t clipped = 0;
+    for (size_t b = 0; b < n; b += RUN) {
+        const size_t m = n - b < RUN ? n - b : RUN;
+        for (size_t i = 0; i < m; i++)
+            dv[i] = tpdf(ch->rng);
+        for (size_t i = 0; i < m; i++) {
+            double x = in[b + i];
+            x = isfinite(x) ? x : 0.0;
+            double q = floor(x * scale + dv[i] + 0.5);
+            clipped += (q < lo) + (q > hi);
+            q = q < lo ? lo : q > hi ? hi : q;
+            out[(b + i) * stride] = (int32_t)q;
+        }
+    }
+    return clipped;
+}
+
 void lathe_dither_run(lathe_dither *d, int c, const float *in, int32_t *out, size_t stride,
                       size_t n)
 {
@@ -226,6 +252,11 @@ void lathe_dither_run(lathe_dither *d, int c, const float *in, int32_t *out, siz
     const double scale = d->scale, lo = d->lo, hi = d->hi;
     const int taps = d->taps;
     int64_t clipped = 0;
+
+    if (d->type == LATHE_DITHER_TPDF && !taps) {
+        d->clipped += run_tpdf(ch, in, out, stride, n, scale, lo, hi);
+        return;
+    }
 
     for (size_t i = 0; i < n; i++) {
         double x = in[i];

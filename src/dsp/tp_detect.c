@@ -36,9 +36,14 @@
  * Skipping: a branch output never exceeds bound * max |x| over its window, where bound
  * is the largest sum |coef| of any branch. A segment of SEG frames whose window maximum
  * times bound cannot exceed FLOOR is not filtered; its frames report that bound
- * instead (only the caller's floor matters there, e.g. a limiter threshold). The last
- * branch output of each kind is still computed for the next frame's parabola, so
- * values above the floor never depend on the skipping. */
+ * instead (only the caller's floor matters there, e.g. a limiter threshold). Where
+ * that coarse test fails, a tighter bound per frame follows: A[n] = sum_k env[k]
+ * |x[n - k]|, env[k] the largest |coefficient| on x[n - k] of any branch of any kind
+ * times 1.125 (the most a parabolic vertex adds), one 48-tap filter on |x| instead of
+ * up to 17 on x. Sinc tails are small, so on music A sits about 1-2 dB above the
+ * samples, not the 6 dB that bound * max |x| allows: a segment whose A stays at or
+ * under FLOOR reports A. The last branch output of each kind is still computed for
+ * the next frame's parabola, so values above the floor never depend on the skipping. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +149,26 @@ static void design_bs(lathe_tp_detector *d, double rate_hz)
     }
 }
 
+/* env[] of factor F from the designed coefficients (after design and design_bs). */
+static void design_env(lathe_tp_detector *d, int f)
+{
+    const int fi = f - LATHE_TP_MIN_FACTOR;
+    double w[LATHE_TP_TAPS] = { 0 };
+    for (int kind = 0; kind < LATHE_TP_KINDS; kind++)
+        for (int p = 1; p < f; p++)
+            for (int k = 0; k < d->taps[kind]; k++)
+                w[d->offset[kind] + k] = fmax(w[d->offset[kind] + k],
+                                              fabs(d->coef[kind][fi][p - 1][k]));
+    for (int p = 1; p < d->bs_factor; p++)
+        for (int k = 0; k < d->bs_taps; k++)
+            w[d->bs_offset + k] = fmax(w[d->bs_offset + k], fabs(d->bs_coef[p - 1][k]));
+    w[LATHE_TP_DELAY] = fmax(w[LATHE_TP_DELAY], 1.0);         /* the interval's ends */
+    w[LATHE_TP_DELAY - 1] = fmax(w[LATHE_TP_DELAY - 1], 1.0);
+    /* 1.125 for the vertex; 1e-5 covers float rounding in both sums (48 terms) */
+    for (int k = 0; k < LATHE_TP_TAPS; k++)
+        d->env[fi][k] = nextafterf((float)(w[k] * 1.125 * (1.0 + 1e-5)), INFINITY);
+}
+
 lathe_status lathe_tp_detector_init(lathe_tp_detector *d, int factor, size_t max_chunk,
                                     double rate_hz)
 {
@@ -157,11 +182,14 @@ lathe_status lathe_tp_detector_init(lathe_tp_detector *d, int factor, size_t max
     for (int f = LATHE_TP_MIN_FACTOR; f <= LATHE_TP_MAX_FACTOR; f++)
         design(d, f);
     design_bs(d, rate_hz);
+    for (int f = LATHE_TP_MIN_FACTOR; f <= LATHE_TP_MAX_FACTOR; f++)
+        design_env(d, f);
     d->max_chunk = max_chunk;
     d->hist = calloc(LATHE_TP_TAPS - 1 + max_chunk, sizeof(float));
+    d->habs = calloc(LATHE_TP_TAPS - 1 + max_chunk, sizeof(float));
     d->branch = calloc((size_t)(LATHE_TP_KINDS * (LATHE_TP_MAX_FACTOR - 1) + 3) * max_chunk,
                        sizeof(float));
-    if (!d->hist || !d->branch) {
+    if (!d->hist || !d->habs || !d->branch) {
         lathe_tp_detector_free(d);
         return LATHE_ERR_NO_MEMORY;
     }
@@ -172,13 +200,15 @@ lathe_status lathe_tp_detector_init(lathe_tp_detector *d, int factor, size_t max
 void lathe_tp_detector_free(lathe_tp_detector *d)
 {
     free(d->hist);
+    free(d->habs);
     free(d->branch);
-    d->hist = d->branch = NULL;
+    d->hist = d->habs = d->branch = NULL;
 }
 
 void lathe_tp_detector_reset(lathe_tp_detector *d)
 {
     memset(d->hist, 0, sizeof(float) * (LATHE_TP_TAPS - 1));
+    memset(d->habs, 0, sizeof(float) * (LATHE_TP_TAPS - 1));
     for (int k = 0; k < LATHE_TP_KINDS; k++)
         d->last[k] = 0.0f;
 }
@@ -197,7 +227,7 @@ typedef float lathe_v8f __attribute__((vector_size(32)));
  * the newest sample of output 0 (X[-(TAPS-1)] must exist). Every output is summed in
  * the order k = 0 .. TAPS-1 with a separate multiply and add (no contraction in ISO C),
  * whatever N, the block split and the vector width, so results never depend on how a
- * stream is cut. Sixteen outputs at a time keep their sums in registers. */
+ * stream is cut. Sixteen (or eight) outputs at a time keep their sums in registers. */
 LATHE_HOT static void fir_branch(const float *restrict c, int taps, const float *x, size_t n,
                                  float *restrict out)
 {
@@ -214,6 +244,16 @@ LATHE_HOT static void fir_branch(const float *restrict c, int taps, const float 
         }
         memcpy(out + i, &a0, sizeof a0);
         memcpy(out + i + 8, &a1, sizeof a1);
+    }
+    for (; i + 8 <= n; i += 8) {
+        lathe_v8f a0 = { 0 };
+        for (int k = 0; k < taps; k++) {
+            const lathe_v8f h = (lathe_v8f){ 0 } + c[k];
+            lathe_v8f x0;
+            memcpy(&x0, x + i - k, sizeof x0);
+            a0 += h * x0;
+        }
+        memcpy(out + i, &a0, sizeof a0);
     }
     for (; i < n; i++) {
         float acc = 0.0f;
@@ -254,78 +294,119 @@ static inline float vertex(float a, float b, float c)
     return mb - (ma - mc) * (ma - mc) / (8.0f * den);  /* >= mb */
 }
 
+/* d->last[kind] := the last oversampled point of the frame whose newest sample is
+ * *X (branch F-1 of each kind). */
+static void last_points(lathe_tp_detector *d, int f, const float *x)
+{
+    const int fi = f - LATHE_TP_MIN_FACTOR;
+    for (int kind = 0; kind < LATHE_TP_KINDS; kind++) {
+        float y = 0.0f;
+        fir_branch(d->coef[kind][fi][f - 2], d->taps[kind], x - d->offset[kind], 1, &y);
+        d->last[kind] = y;
+    }
+}
+
+/* The estimate of frames A .. B-1 of the chunk (in HIST after the kept history):
+ * every branch of every interpolator, the interval ends, parabolic vertices where they
+ * can reach above FLOOR; d->last holds frame A-1's last points and then B-1's. */
+static void filter_frames(lathe_tp_detector *d, const float *hist, size_t a, size_t b,
+                          float floor_level, float *peak)
+{
+    const int f = d->factor, fi = f - LATHE_TP_MIN_FACTOR, lb = d->bs_factor;
+    const size_t keep = LATHE_TP_TAPS - 1, stride = d->max_chunk, len = b - a;
+    const float *const cur = hist + keep;
+    float *const bs_out = branch_of(d, LATHE_TP_KINDS, 1);    /* after the kinds' branches */
+
+    for (int kind = 0; kind < LATHE_TP_KINDS; kind++)
+        for (int p = 1; p < f; p++)
+            fir_branch(d->coef[kind][fi][p - 1], d->taps[kind], cur + a - d->offset[kind],
+                       len, branch_of(d, kind, p) + a);
+    for (int p = 1; p < lb; p++)
+        fir_branch(d->bs_coef[p - 1], d->bs_taps, cur + a - d->bs_offset, len,
+                   bs_out + (size_t)(p - 1) * stride + a);
+    /* the largest oversampled magnitude per frame, branch by branch (vectorises):
+     * the interval's two end samples, every branch of kinds 0 and 1, BS.1770 */
+    for (size_t i = a; i < b; i++) {
+        float u = fabsf(hist[keep + i - LATHE_TP_DELAY]);
+        float v = fabsf(hist[keep + i - LATHE_TP_DELAY + 1]);
+        peak[i] = u > v ? u : v;
+    }
+    for (int kind = 0; kind < LATHE_TP_KINDS; kind++)
+        for (int p = 1; p < f; p++)
+            max_abs_into(peak + a, branch_of(d, kind, p) + a, len);
+    for (int p = 1; p < lb; p++)
+        max_abs_into(peak + a, bs_out + (size_t)(p - 1) * stride + a, len);
+    /* parabolic vertices, only where they can matter: above the floor, around
+     * points within 12.5 % of the frame's top */
+    for (size_t i = a; i < b; i++) {
+        const float top = peak[i];
+        if (!(top * 1.125f > floor_level))
+            continue;
+        float best = top;
+        for (int kind = 0; kind < LATHE_TP_KINDS; kind++) {
+            /* z[0] .. z[F+1]: the previous frame's last point, this frame's F points
+             * (z[1] = the input sample at the interval start), the next start */
+            float z[LATHE_TP_MAX_FACTOR + 2];
+            z[0] = i > a ? branch_of(d, kind, f - 1)[i - 1] : d->last[kind];
+            z[1] = hist[keep + i - LATHE_TP_DELAY];
+            for (int p = 1; p < f; p++)
+                z[p + 1] = branch_of(d, kind, p)[i];
+            z[f + 1] = hist[keep + i - LATHE_TP_DELAY + 1];
+            for (int m = 1; m <= f; m++)
+                if (fabsf(z[m]) * 1.125f > top) {
+                    float v = vertex(z[m - 1], z[m], z[m + 1]);
+                    best = v > best ? v : best;
+                }
+        }
+        peak[i] = best;
+    }
+    for (int kind = 0; kind < LATHE_TP_KINDS; kind++)
+        d->last[kind] = branch_of(d, kind, f - 1)[b - 1];
+}
+
 void lathe_tp_detect(lathe_tp_detector *d, const float *x, size_t n, float floor_level,
                      float *peak)
 {
-    const int f = d->factor, fi = f - LATHE_TP_MIN_FACTOR, lb = d->bs_factor;
-    const size_t keep = LATHE_TP_TAPS - 1, stride = d->max_chunk;
+    const int f = d->factor, fi = f - LATHE_TP_MIN_FACTOR;
+    const size_t keep = LATHE_TP_TAPS - 1;
     const double bound = fmax(d->bound[fi], d->bs_bound);
     float *hist = d->hist;
     float *const cur = hist + keep;         /* cur[i]: the i-th new sample */
-    float *const bs_out = branch_of(d, LATHE_TP_KINDS, 1);    /* after the kinds' branches */
-
+    float *const acur = d->habs + keep;
     memcpy(cur, x, sizeof(float) * n);
+    for (size_t i = 0; i < n; i++)
+        acur[i] = fabsf(x[i]);
     for (size_t s0 = 0; s0 < n; s0 += SEG) {
-        const size_t len = n - s0 < SEG ? n - s0 : SEG;
-        /* frames s0 .. s0+len-1 read hist[s0 .. s0 + len - 1 + keep] */
+        const size_t len = n - s0 < SEG ? n - s0 : SEG, s1 = s0 + len;
+        /* frames s0 .. s1-1 read hist[s0 .. s1 - 1 + keep] */
         const double wmax = lathe_max_abs(hist + s0, len + keep);
+        size_t a = s1, b = s1;      /* the frames to filter: [a, b) */
         if (wmax * bound <= floor_level) {
-            for (size_t i = 0; i < len; i++)
-                peak[s0 + i] = (float)(wmax * bound);
-            /* keep the last branch outputs exact for the next frame's parabola */
-            for (int kind = 0; kind < LATHE_TP_KINDS; kind++) {
-                float y = 0.0f;
-                fir_branch(d->coef[kind][fi][f - 2], d->taps[kind],
-                           cur + s0 + len - 1 - d->offset[kind], 1, &y);
-                d->last[kind] = y;
-            }
-            continue;
+            for (size_t i = s0; i < s1; i++)
+                peak[i] = (float)(wmax * bound);
+        } else {
+            /* the per-frame bound A; only the frames it leaves above the floor (and
+             * those between them) are filtered */
+            fir_branch(d->env[fi], LATHE_TP_TAPS, acur + s0, len, peak + s0);
+            for (size_t i = s0; i < s1; i++)
+                if (peak[i] > floor_level) {
+                    a = a == s1 ? i : a;
+                    b = i + 1;
+                }
         }
-        for (int kind = 0; kind < LATHE_TP_KINDS; kind++)
-            for (int p = 1; p < f; p++)
-                fir_branch(d->coef[kind][fi][p - 1], d->taps[kind], cur + s0 - d->offset[kind],
-                           len, branch_of(d, kind, p) + s0);
-        for (int p = 1; p < lb; p++)
-            fir_branch(d->bs_coef[p - 1], d->bs_taps, cur + s0 - d->bs_offset, len,
-                       bs_out + (size_t)(p - 1) * stride + s0);
-        /* the largest oversampled magnitude per frame, branch by branch (vectorises):
-         * the interval's two end samples, every branch of kinds 0 and 1, BS.1770 */
-        for (size_t i = s0; i < s0 + len; i++) {
-            float a = fabsf(hist[keep + i - LATHE_TP_DELAY]);
-            float b = fabsf(hist[keep + i - LATHE_TP_DELAY + 1]);
-            peak[i] = a > b ? a : b;
+        /* whole vectors of 8 frames: the filters' scalar tail is slow */
+        if (a < b) {
+            a = s0 + (a - s0) / 8 * 8;
+            b = s0 + (b - s0 + 7) / 8 * 8;
+            b = b < s1 ? b : s1;
         }
-        for (int kind = 0; kind < LATHE_TP_KINDS; kind++)
-            for (int p = 1; p < f; p++)
-                max_abs_into(peak + s0, branch_of(d, kind, p) + s0, len);
-        for (int p = 1; p < lb; p++)
-            max_abs_into(peak + s0, bs_out + (size_t)(p - 1) * stride + s0, len);
-        /* parabolic vertices, only where they can matter: above the floor, around
-         * points within 12.5 % of the frame's top */
-        for (size_t i = s0; i < s0 + len; i++) {
-            const float top = peak[i];
-            if (!(top * 1.125f > floor_level))
-                continue;
-            float best = top;
-            for (int kind = 0; kind < LATHE_TP_KINDS; kind++) {
-                /* z[0] .. z[F+1]: the previous frame's last point, this frame's F points
-                 * (z[1] = the input sample at the interval start), the next start */
-                float z[LATHE_TP_MAX_FACTOR + 2];
-                z[0] = i > s0 ? branch_of(d, kind, f - 1)[i - 1] : d->last[kind];
-                z[1] = hist[keep + i - LATHE_TP_DELAY];
-                for (int p = 1; p < f; p++)
-                    z[p + 1] = branch_of(d, kind, p)[i];
-                z[f + 1] = hist[keep + i - LATHE_TP_DELAY + 1];
-                for (int m = 1; m <= f; m++)
-                    if (fabsf(z[m]) * 1.125f > top) {
-                        float v = vertex(z[m - 1], z[m], z[m + 1]);
-                        best = v > best ? v : best;
-                    }
-            }
-            peak[i] = best;
-        }
-        for (int kind = 0; kind < LATHE_TP_KINDS; kind++)
-            d->last[kind] = branch_of(d, kind, f - 1)[s0 + len - 1];
+        if (a > s0 && a < s1)       /* frame a's parabola needs frame a-1's last point */
+            last_points(d, f, cur + a - 1);
+        if (a < b)
+            filter_frames(d, hist, a, b, floor_level, peak);
+        if (b < s1)                 /* the next segment's first parabola */
+            last_points(d, f, cur + s1 - 1);
     }
     memmove(hist, hist + n, sizeof(float) * keep);
+    memmove(d->habs, d->habs + n, sizeof(float) * keep);
 }

@@ -36,7 +36,12 @@ typedef struct lathe_tp_detector {
     int bs_taps, bs_offset;
     float bs_coef[3][LATHE_TP_BS_TAPS];
     double bs_bound;
+    /* env[f - 4][k] >= 1.125 max over every branch of every interpolator of |its
+     * coefficient on x[n - k]| (1 for the interval's two end samples): sum_k env[k]
+     * |x[n - k]| bounds frame n's estimate, parabolic vertices included */
+    float env[LATHE_TP_FACTORS][LATHE_TP_TAPS];
     float *hist;                /* TAPS - 1 previous samples, then the current chunk */
+    float *habs;                /* |hist| */
     float *branch;              /* branch outputs, max_chunk apart */
     float last[LATHE_TP_KINDS]; /* previous frame's last oversampled value per kind */
 } lathe_tp_detector;

@@ -337,28 +337,35 @@ static void end_slice(lathe_loudness_meter *m)
  * multiply and one subtract per sample (y = (feed-forward - a2 y[n-2]) - a1 y[n-1]),
  * half the loop-carried latency of transposed form II, and the four recursions of a
  * channel pair run interleaved. Accumulates sum z^2 per channel and sum z0 z1. */
+/* Two doubles in one vector register (GCC/Clang vector extension): lane-wise IEEE
+ * double arithmetic, the same operations as scalar code. */
+typedef double kw_v2d __attribute__((vector_size(16)));
+
 static void kweight_pair(lathe_loudness_meter *m, int c, const float *restrict x0,
                          const float *restrict x1, size_t n, double e[3])
 {
     const lathe_biquad_coefs a = m->shelf, b = m->hp;
-    /* Structure of arrays, two lanes: the compiler runs both channels in one vector. */
-    double sx1[2] = { m->kw[c].x1, m->kw[c + 1].x1 }, sx2[2] = { m->kw[c].x2, m->kw[c + 1].x2 };
-    double sy1[2] = { m->kw[c].y1, m->kw[c + 1].y1 }, sy2[2] = { m->kw[c].y2, m->kw[c + 1].y2 };
-    double sz1[2] = { m->kw[c].z1, m->kw[c + 1].z1 }, sz2[2] = { m->kw[c].z2, m->kw[c + 1].z2 };
-    double acc[2] = { 0.0, 0.0 }, ex = 0.0;
+    const kw_v2d ab0 = { a.b0, a.b0 }, ab1 = { a.b1, a.b1 }, ab2 = { a.b2, a.b2 };
+    const kw_v2d aa1 = { a.a1, a.a1 }, aa2 = { a.a2, a.a2 };
+    const kw_v2d bb0 = { b.b0, b.b0 }, bb1 = { b.b1, b.b1 }, bb2 = { b.b2, b.b2 };
+    const kw_v2d ba1 = { b.a1, b.a1 }, ba2 = { b.a2, b.a2 };
+    /* both channels in one vector: lane 0 is channel C, lane 1 channel C + 1 */
+    kw_v2d sx1 = { m->kw[c].x1, m->kw[c + 1].x1 }, sx2 = { m->kw[c].x2, m->kw[c + 1].x2 };
+    kw_v2d sy1 = { m->kw[c].y1, m->kw[c + 1].y1 }, sy2 = { m->kw[c].y2, m->kw[c + 1].y2 };
+    kw_v2d sz1 = { m->kw[c].z1, m->kw[c + 1].z1 }, sz2 = { m->kw[c].z2, m->kw[c + 1].z2 };
+    kw_v2d acc = { 0.0, 0.0 };
+    double ex = 0.0;
     for (size_t i = 0; i < n; i++) {
-        double v[2] = { x0[i], x1[i] }, z[2];
-        for (int k = 0; k < 2; k++) {
-            double y = (a.b0 * v[k] + a.b1 * sx1[k] + a.b2 * sx2[k] - a.a2 * sy2[k]) - a.a1 * sy1[k];
-            z[k] = (b.b0 * y + b.b1 * sy1[k] + b.b2 * sy2[k] - b.a2 * sz2[k]) - b.a1 * sz1[k];
-            sx2[k] = sx1[k];
-            sx1[k] = v[k];
-            sy2[k] = sy1[k];
-            sy1[k] = y;
-            sz2[k] = sz1[k];
-            sz1[k] = z[k];
-            acc[k] += z[k] * z[k];
-        }
+        const kw_v2d v = { x0[i], x1[i] };
+        const kw_v2d y = (ab0 * v + ab1 * sx1 + ab2 * sx2 - aa2 * sy2) - aa1 * sy1;
+        const kw_v2d z = (bb0 * y + bb1 * sy1 + bb2 * sy2 - ba2 * sz2) - ba1 * sz1;
+        sx2 = sx1;
+        sx1 = v;
+        sy2 = sy1;
+        sy1 = y;
+        sz2 = sz1;
+        sz1 = z;
+        acc += z * z;
         ex += z[0] * z[1];
     }
     for (int k = 0; k < 2; k++) {

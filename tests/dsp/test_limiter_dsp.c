@@ -108,6 +108,86 @@ static void test_impulse(void)
     }
 }
 
+/* The skipping floor against the detector without one, on signals whose interpolated
+ * peaks sit well above their samples (full-scale noise, a near-Nyquist two-tone, a
+ * square wave, each branch's worst case: samples of its coefficients' signs) and on a
+ * quiet-loud mix, at factors 4 and 8, 44.1 and 96 kHz, floors at
+ * several levels, random call sizes: every frame whose exact reading is above the
+ * floor reads exactly that (so the bounds used for skipping are upper bounds: a frame
+ * skipped wrongly would read its bound instead); every other frame reads at most the
+ * floor. */
+static void test_floor_bound(void)
+{
+    enum { N = 24000 };
+    static float x[N], exact[N], floored[N];
+    static const double rates[] = { 44100.0, 96000.0 };
+    int bad_exact = 0, bad_bound = 0, frames_above = 0, cases = 0;
+    for (int ri = 0; ri < 2; ri++)
+        for (int kind = 0; kind < 5; kind++) {
+            const double rate = rates[ri];
+            for (size_t i = 0; i < N && kind < 4; i++) {
+                double t = (double)i / rate, v;
+                if (kind == 0)
+                    v = 2.0 * urand() - 1.0;
+                else if (kind == 1)
+                    v = 0.5 * sin(2 * M_PI * 0.43 * rate * t) + 0.5 * sin(2 * M_PI * 0.45 * rate * t + 1.0);
+                else if (kind == 2)
+                    v = fmod(t * rate / 7.3, 1.0) < 0.5 ? 0.9 : -0.9;
+                else
+                    v = (fmod(t, 0.05) < 0.01 ? 0.9 : 0.1) * (2.0 * urand() - 1.0);
+                x[i] = (float)v;
+            }
+            for (int factor = 4; factor <= 8; factor += 4) {
+                lathe_tp_detector d;
+                if (lathe_tp_detector_init(&d, factor, 256, rate) != LATHE_OK)
+                    abort();
+                if (kind == 4) {
+                    /* the worst case of each branch: samples of its coefficients' signs,
+                     * so that branch reads the sum of its |coefficients| */
+                    const int fi = factor - LATHE_TP_MIN_FACTOR;
+                    int j = 0;
+                    for (size_t i = 0; i < N; i++)
+                        x[i] = 0.0f;
+                    for (size_t n0 = 200; n0 < N; n0 += 200, j++) {
+                        const int k1 = j % LATHE_TP_KINDS, p = 1 + (j / LATHE_TP_KINDS) % (factor - 1);
+                        const float *c = d.coef[k1][fi][p - 1];
+                        for (int k = 0; k < d.taps[k1]; k++)
+                            x[n0 - (size_t)d.offset[k1] - (size_t)k] = c[k] > 0 ? 0.9f : -0.9f;
+                    }
+                }
+                for (size_t off = 0; off < N; off += 256)
+                    lathe_tp_detect(&d, x + off, N - off < 256 ? N - off : 256, 0.0f, exact + off);
+                float top = 0.0f;
+                for (size_t i = 0; i < N; i++)
+                    top = exact[i] > top ? exact[i] : top;
+                static const double levels[] = { 0.3, 0.6, 0.8, 0.9, 0.97 };
+                for (int li = 0; li < 5; li++) {
+                    const float fl = (float)(levels[li] * top);
+                    lathe_tp_detector_reset(&d);
+                    for (size_t off = 0; off < N;) {
+                        size_t len = 1 + (size_t)(urand() * 256.0);
+                        len = len > 256 ? 256 : len > N - off ? N - off : len;
+                        lathe_tp_detect(&d, x + off, len, fl, floored + off);
+                        off += len;
+                    }
+                    for (size_t i = 0; i < N; i++) {
+                        if (exact[i] > fl) {
+                            frames_above++;
+                            bad_exact += floored[i] != exact[i];
+                        } else {
+                            bad_bound += !(floored[i] <= fl);
+                        }
+                    }
+                    cases++;
+                }
+                lathe_tp_detector_free(&d);
+            }
+        }
+    printf("skipping floor: %d cases, %d frames above their floor\n", cases, frames_above);
+    CHECK(bad_exact == 0, "%d frames above the floor read other than without a floor", bad_exact);
+    CHECK(bad_bound == 0, "%d frames under the floor read above it", bad_bound);
+}
+
 static void test_peak_hold(void)
 {
     lathe_peak_hold h;
@@ -162,6 +242,7 @@ int main(void)
 {
     test_sines();
     test_impulse();
+    test_floor_bound();
     test_peak_hold();
     test_boxcar();
     return test_summary();
