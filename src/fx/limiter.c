@@ -23,11 +23,13 @@
  * window (step 4) that contains R over [m - PAD, m + PAD], and E >= H, so the averaged
  * reduction is at least the largest reduction required within PAD frames of m: the
  * gain reaches its floor before the peak arrives and leaves it only after. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "dsp/boxcar.h"
 #include "dsp/peak_hold.h"
+#include "dsp/simd.h"
 #include "dsp/smooth.h"
 #include "dsp/tp_detect.h"
 #include "fx/registry.h"
@@ -362,30 +364,70 @@ static double chain_run(lim_chan *k, const float *pk, const float *t, size_t n, 
     return z_max;
 }
 
+/* Non-finite samples become silence; absurd ones (beyond +120 dBFS) are clipped there,
+ * so no filter sum can overflow; then the input gain G (NULL: unity). */
+LATHE_HOT static void clean_input(float *restrict out, const float *restrict x,
+                                  const float *restrict g, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        v = fabsf(v) <= FLT_MAX ? v : 0.0f;             /* NaN compares false */
+        v = v > INPUT_MAX ? INPUT_MAX : v < -INPUT_MAX ? -INPUT_MAX : v;
+        out[i] = v;
+    }
+    if (g)
+        for (size_t i = 0; i < n; i++)
+            out[i] = g[i] == 1.0f ? out[i] : out[i] * g[i];
+}
+
+/* Step 7 for one channel: IN enters the delay line at W0, Y gets what leaves it, times
+ * GAIN where the gain is under 1 (then clamped to CLAMP, CLAMP_NEW from SWITCH_AT on). */
+LATHE_HOT static void delay_out(float *restrict ring, size_t mask, size_t w0, size_t latency,
+                                const float *restrict in, const double *restrict gain,
+                                float *restrict y, size_t n, float clamp, float clamp_new,
+                                size_t switch_at)
+{
+    for (size_t i = 0; i < n; i++) {    /* the ring may be shorter than N + LATENCY */
+        ring[(w0 + i) & mask] = in[i];
+        y[i] = ring[(w0 + i - latency) & mask];
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (gain[i] < 1.0) {
+            const float c = i < switch_at ? clamp : clamp_new;
+            float v = (float)((double)y[i] * gain[i]);
+            y[i] = v > c ? c : v < -c ? -c : v;
+        }
+    }
+}
+
 static void process_chunk(lim_state *s, float *const *ch, size_t off, size_t n)
 {
     const int nch = s->channels;
     const int mode = (int)s->p[P_RELEASE_MODE];
     const int linked = (int)s->p[P_LINK] == LINK_LINKED;
 
-    /* 1. input gain and the threshold, per frame */
+    /* 1. input gain and the threshold, per frame (constant unless gliding) */
     float floor_level = INFINITY;
-    for (size_t i = 0; i < n; i++) {
-        s->gin[i] = (float)lathe_ramp_next(&s->in_gain);
-        s->tcur[i] = (float)lathe_ramp_next(&s->thresh);
-        floor_level = s->tcur[i] < floor_level ? s->tcur[i] : floor_level;
+    const int unity = !s->in_gain.left && (float)s->in_gain.value == 1.0f;
+    if (!s->in_gain.left && !s->thresh.left) {
+        const float g = (float)s->in_gain.value, t = (float)s->thresh.value;
+        for (size_t i = 0; i < n; i++) {
+            s->gin[i] = g;
+            s->tcur[i] = t;
+        }
+        floor_level = t;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            s->gin[i] = (float)lathe_ramp_next(&s->in_gain);
+            s->tcur[i] = (float)lathe_ramp_next(&s->thresh);
+            floor_level = s->tcur[i] < floor_level ? s->tcur[i] : floor_level;
+        }
     }
     /* 2. detection */
     for (int c = 0; c < nch; c++) {
         lim_chan *k = &s->ch[c];
         const float *x = ch[c] + off;
-        for (size_t i = 0; i < n; i++) {
-            /* non-finite samples become silence; absurd ones (beyond +120 dBFS) are
-             * clipped there, so no filter sum can overflow */
-            float v = isfinite(x[i]) ? x[i] : 0.0f;
-            v = v > INPUT_MAX ? INPUT_MAX : v < -INPUT_MAX ? -INPUT_MAX : v;
-            k->in[i] = s->gin[i] == 1.0f ? v : v * s->gin[i];
-        }
+        clean_input(k->in, x, unity ? NULL : s->gin, n);
         lathe_tp_detect(&k->det, k->in, n, floor_level, k->peak);
     }
     /* 3-6: the reduction of each frame, once for all channels when linked */
@@ -423,22 +465,9 @@ static void process_chunk(lim_state *s, float *const *ch, size_t off, size_t n)
     const int drops = s->clamp_hold && s->clamp_hold <= n;
     const size_t switch_at = drops ? s->clamp_hold : n;
     const float clamp_new = drops ? (float)pow(10.0, s->p[P_CEILING] / 20.0) : s->clamp;
-    for (int c = 0; c < nch; c++) {
-        lim_chan *k = &s->ch[c];
-        const double *gain = s->ch[linked ? 0 : c].gain;
-        float *y = ch[c] + off;
-        for (size_t i = 0; i < n; i++) {
-            const size_t w = (w0 + i) & mask;
-            k->delay[w] = k->in[i];
-            float v = k->delay[(w - s->latency) & mask];
-            if (gain[i] < 1.0) {
-                const float clamp = i < switch_at ? s->clamp : clamp_new;
-                v = (float)((double)v * gain[i]);
-                v = v > clamp ? clamp : v < -clamp ? -clamp : v;
-            }
-            y[i] = v;
-        }
-    }
+    for (int c = 0; c < nch; c++)
+        delay_out(s->ch[c].delay, mask, w0, s->latency, s->ch[c].in,
+                  s->ch[linked ? 0 : c].gain, ch[c] + off, n, s->clamp, clamp_new, switch_at);
     s->write = (w0 + n) & mask;
     if (s->clamp_hold) {
         s->clamp_hold = s->clamp_hold <= n ? 0 : s->clamp_hold - n;
