@@ -54,7 +54,12 @@ void help_match(FILE *to)
         "      --write-recipe F   where to write the recipe (default OUTPUT.recipe.json)\n"
         "      --no-recipe        do not write the recipe\n"
         "      --explain F        also write the explanation as plain text to F\n"
-        "      --dry-run          decide and explain, write nothing\n"
+        "      --report FILE.html a self-contained HTML report: figures before and after\n"
+        "                         with pass/fail against the matched loudness and ceiling,\n"
+        "                         plots with the reference's spectrum, the decisions and the\n"
+        "                         recipe, and an A/B/R player (mix, master, reference) of the\n"
+        "                         loudest 30 s at equal loudness (docs/report.md)\n"
+        "      --dry-run          decide and explain, write nothing (no report either)\n"
         "  -y, --force            replace OUTPUT (and the recipe) if they exist\n"
         "      --strict           a target that cannot be met is an error (exit 6)\n"
         "  -h, --help             this help\n"
@@ -85,6 +90,120 @@ static double spectral_distance(const lathe_analysis *a, const double *ref_db, d
     return n ? s / n : NAN;
 }
 
+/* 1 if A and B name the same file: the same spelling, or the same existing file. */
+static int same_path(const char *a, const char *b)
+{
+    return !strcmp(a, b) || lathe_same_file(a, b);
+}
+
+/* The report's explanation: the decisions printed on the terminal, one list item each
+ * ("- " lines, see lathe_report.explanation). Caller frees; NULL if out of memory. */
+static char *report_explanation(const lathe_explanation *ex, const char *const *refs,
+                                const double *weights, int nrefs, int shown)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    fprintf(f, "The mix was matched to %d reference%s", nrefs, nrefs == 1 ? "" : "s");
+    if (nrefs > 1) {
+        fprintf(f, " (");
+        for (int k = 0; k < nrefs; k++)
+            fprintf(f, "%s%s weight %g", k ? ", " : "", refs[k], weights[k]);
+        fprintf(f, "; their loudness-aligned spectra averaged in dB with these weights)");
+    }
+    fprintf(f, ". Each decision: what was measured, the rule applied, and what was done "
+               "(or why nothing was). The reference shown and played here is %s.\n\n",
+            refs[shown]);
+    for (int i = 0; i < ex->count; i++) {
+        const lathe_decision *d = &ex->d[i];
+        fprintf(f, "- %s: %s%s%s%s \xe2\x86\x92 %s%s\n", d->aspect, d->measured,
+                d->rule[0] ? " (rule: " : "", d->rule, d->rule[0] ? ")" : "",
+                d->acted ? "" : "left as is: ", d->action[0] ? d->action : "no change");
+    }
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* Writes the HTML report of a match: the mix and the master as analysed by the engine
+ * (with plot data), the first reference with a weight analysed again with its loudness
+ * series (the profile keeps none; the A/B excerpt is its loudest passage), and with
+ * several references their weighted mean spectrum (REF_DB, relative to the loudness as
+ * heard) drawn as the target curve. Returns an exit code. */
+static int write_report(const char *report, const char *input, const char *output,
+                        const char *const *refs, const double *weights, int nrefs,
+                        const lathe_master_result *res, const lathe_recipe *recipe,
+                        const lathe_explanation *ex, const double *ref_db, cli_progress *prog)
+{
+    char err[512] = "";
+    int shown = 0, weighted = 0;
+    for (int k = nrefs - 1; k >= 0; k--)
+        if (weights[k] > 0.0) {
+            shown = k;
+            weighted++;
+        }
+    lathe_analysis ref;
+    cli_progress_begin(prog, "measuring the reference for the report");
+    lathe_status st = lathe_analyze_file(refs[shown], NULL, &ref, err, sizeof err, cli_progress_cb,
+                                         prog);
+    cli_progress_end(prog);
+    if (st != LATHE_OK) {
+        cli_error(refs[shown], "%s", err);
+        if (st == LATHE_ERR_NON_FINITE)
+            lathe_analysis_free(&ref);
+        return cli_exit_for_status(st);
+    }
+    double curve[LATHE_THIRD_OCTAVE_BANDS];
+    char label[160];
+    for (int b = 0; b < LATHE_THIRD_OCTAVE_BANDS; b++)
+        curve[b] = ref_db[b] + heard(&res->after);
+    snprintf(label, sizeof label, "weighted mean of the %d references, at the same loudness "
+             "(what was matched)", weighted);
+    char *rjson = NULL;
+    if (lathe_recipe_to_json_explained(recipe, ex, &rjson) != LATHE_OK)
+        rjson = NULL;
+    char *text = report_explanation(ex, refs, weights, nrefs, shown);
+
+    lathe_report rep;
+    lathe_report_init(&rep);
+    rep.command = "match";
+    rep.input_path = input;
+    rep.input = &res->before;
+    rep.output_path = output;
+    rep.output = &res->after;
+    rep.reference_path = refs[shown];
+    rep.reference = &ref;
+    lathe_target tg = recipe->target;   /* its name "custom" says nothing here */
+    snprintf(tg.name, sizeof tg.name, "reference match");
+    rep.target = &tg;
+    if (weighted > 1) {
+        rep.target_curve_db = curve;
+        rep.target_curve_label = label;
+    }
+    rep.master = res;
+    rep.recipe = recipe;
+    rep.recipe_json = rjson;
+    rep.explanation = text;
+    if (prog->enabled)   /* the A/B excerpts take a moment to encode */
+        fprintf(stderr, "writing the report...");
+    st = lathe_report_write(&rep, report, err, sizeof err);
+    if (prog->enabled)
+        fprintf(stderr, "\r%*s\r", 30, "");
+    free(rjson);
+    free(text);
+    lathe_analysis_free(&ref);
+    if (st != LATHE_OK) {
+        cli_error(report, "%s", err);
+        return st == LATHE_ERR_NO_MEMORY ? LATHE_EXIT_INTERNAL : LATHE_EXIT_OUTPUT;
+    }
+    printf("  report: %s\n", report);
+    return LATHE_EXIT_OK;
+}
+
 static int parse_percent(const char *name, const char *arg, double *out)
 {
     if (cli_parse_double(arg, 0.0, 100.0, out)) {
@@ -98,7 +217,7 @@ int cmd_match(int argc, char **argv)
 {
     enum { O_WEIGHT = 256, O_LOUD, O_TONE, O_TMID, O_TSIDE, O_WIDTH, O_DYN, O_AMOUNT, O_MAXEQ,
            O_SMOOTH, O_LUFS, O_CEIL, O_MAXLIM, O_FORMAT, O_RATE, O_BITS, O_DITHER, O_SEED,
-           O_WRECIPE, O_NORECIPE, O_EXPLAIN, O_DRY, O_STRICT, O_PASSES };
+           O_WRECIPE, O_NORECIPE, O_EXPLAIN, O_DRY, O_STRICT, O_PASSES, O_REPORT };
     static const struct option opts[] = {
         { "reference", required_argument, NULL, 'R' }, { "weight", required_argument, NULL, O_WEIGHT },
         { "loudness", required_argument, NULL, O_LOUD }, { "tone", required_argument, NULL, O_TONE },
@@ -117,9 +236,11 @@ int cmd_match(int argc, char **argv)
         { "dry-run", no_argument, NULL, O_DRY }, { "force", no_argument, NULL, 'y' },
         { "strict", no_argument, NULL, O_STRICT }, { "help", no_argument, NULL, 'h' },
         { "passes", required_argument, NULL, O_PASSES },
+        { "report", required_argument, NULL, O_REPORT },
         { NULL, 0, NULL, 0 },
     };
     const char *refs[MAX_REFS], *output = NULL, *format = NULL, *wrecipe = NULL, *explain = NULL;
+    const char *report = NULL;
     double weights[MAX_REFS], amount = 100.0, v;
     int nrefs = 0, rate = -1, bits = -1, dither = -1, force = 0, strict = 0, norecipe = 0, dry = 0;
     int passes = 1;
@@ -232,6 +353,7 @@ int cmd_match(int argc, char **argv)
         case O_NORECIPE: norecipe = 1; break;
         case O_EXPLAIN: explain = optarg; break;
         case O_DRY: dry = 1; break;
+        case O_REPORT: report = optarg; break;
         case O_STRICT: strict = 1; break;
         case O_PASSES:
             if (cli_parse_double(optarg, 1, 2, &v) || v != floor(v)) {
@@ -295,6 +417,32 @@ int cmd_match(int argc, char **argv)
         lathe_status st = lathe_output_check(output, ins, (size_t)nrefs + 1, force, err, sizeof err);
         if (st != LATHE_OK) {
             cli_error(output, "%s", err);
+            return LATHE_EXIT_OUTPUT;
+        }
+    }
+    if (report) {
+        /* The report replaces an earlier report, never an input, a reference, the
+         * output, the recipe or the explanation (checked before measuring anything). */
+        const char *files[MAX_REFS + 2];
+        size_t n = 0;
+        files[n++] = input;
+        for (int k = 0; k < nrefs; k++)
+            files[n++] = refs[k];
+        if (!dry)
+            files[n++] = output;
+        lathe_status st = lathe_output_check(report, files, n, 1, err, sizeof err);
+        if (st == LATHE_OK && !dry && same_path(report, output)) {
+            snprintf(err, sizeof err, "is also the output");
+            st = LATHE_ERR_WRITE;
+        }
+        if (st == LATHE_OK && ((recipe_path[0] && same_path(report, recipe_path))
+                               || (explain && same_path(report, explain)))) {
+            snprintf(err, sizeof err, "is also the %s", recipe_path[0] && same_path(report, recipe_path)
+                                                           ? "recipe" : "explanation");
+            st = LATHE_ERR_WRITE;
+        }
+        if (st != LATHE_OK) {
+            cli_error(report, "%s", err);
             return LATHE_EXIT_OUTPUT;
         }
     }
@@ -368,15 +516,26 @@ int cmd_match(int argc, char **argv)
             cli_error(explain, "cannot write the explanation");
         free(text);
     }
-    if (dry)
+    if (dry) {
+        if (report)
+            fprintf(stderr, "%s: %s: not written (--dry-run writes nothing; the report needs the "
+                    "master)\n", lathe_prog, report);
         goto done_recipe;
+    }
 
     {
         /* The mix's analysis is already made (the profile holds it): the engine skips its
-         * own. (Its clip counts use a full scale of 1.0; they are not shown here.) */
+         * own. (Its clip counts use a full scale of 1.0; they are not shown here.) A report
+         * plots the analyses: then the engine analyses the mix in its own pass, and both
+         * it and the read-back of the output collect the plot data (on the final render). */
+        lathe_analysis_config acfg;
+        lathe_analysis_config_defaults(&acfg);
+        acfg.visuals = 1;
+        const int plot = report != NULL;
         lathe_master_options o = { .input = input, .output = output, .recipe = &recipe,
                                    .overwrite = force, .strict = strict && passes == 1,
-                                   .input_analysis = &tp.a,
+                                   .input_analysis = plot && passes == 1 ? NULL : &tp.a,
+                                   .analysis = plot && passes == 1 ? &acfg : NULL,
                                    .progress = cli_progress_cb, .user = &prog };
         lathe_master_result res;
         cli_progress_begin(&prog, "mastering");
@@ -409,6 +568,10 @@ int cmd_match(int argc, char **argv)
                     ex = ex2;
                     o.overwrite = 1;            /* our own first render */
                     o.strict = strict;
+                    if (plot) {
+                        o.input_analysis = NULL;
+                        o.analysis = &acfg;
+                    }
                     cli_progress_begin(&prog, "mastering (refined)");
                     st = lathe_master_run(&o, &res, err, sizeof err);
                     cli_progress_end(&prog);
@@ -484,6 +647,12 @@ int cmd_match(int argc, char **argv)
         if (recipe_path[0])
             printf("  recipe: %s (lathe master %s --recipe %s reproduces it)\n", recipe_path, input,
                    recipe_path);
+        if (report) {
+            int rc = write_report(report, input, output, refs, weights, nrefs, &res, &recipe, &ex,
+                                  ref_db, &prog);
+            if (rc > code)
+                code = rc;
+        }
         if (!res.target_met) {
             cli_error(output, "target not met: %s", res.note);
         }

@@ -462,7 +462,7 @@ static const char css[] =
     ".line{fill:none;stroke-width:2;stroke-linejoin:round;stroke-linecap:round}\n"
     ".line.thin{stroke-width:1;opacity:.45}.line.under{stroke-width:4;opacity:.45}\n"
     ".line.before{stroke:var(--before)}.line.after{stroke:var(--after)}"
-    ".line.reference{stroke:var(--ref)}\n"
+    ".line.reference{stroke:var(--ref);stroke-width:4.5;opacity:.55}\n"
     ".line.target-curve{stroke:var(--target);stroke-dasharray:5 4;stroke-width:1.5}\n"
     ".target{fill:none;stroke:var(--target);stroke-width:1.5;stroke-dasharray:7 5}"
     ".target-label{fill:var(--target);font-weight:600;paint-order:stroke;stroke:#fff;"
@@ -483,7 +483,7 @@ static const char css[] =
     ".key{white-space:nowrap}.sw{display:inline-block;width:18px;height:3px;margin:0 6px 4px 0;"
     "vertical-align:middle;background:#999}\n"
     ".sw.before{background:var(--before)}.sw.after{background:var(--after)}"
-    ".sw.reference{background:var(--ref)}.sw.thin{height:1px;opacity:.6}\n"
+    ".sw.reference{background:var(--ref);height:5px;opacity:.55}.sw.thin{height:1px;opacity:.6}\n"
     ".sw.target,.sw.target-curve{background:repeating-linear-gradient(90deg,var(--target) 0 5px,"
     "transparent 5px 8px)}\n"
     ".sw.wave-peak-key{height:10px;background:#d6dbe4}.sw.wave-rms-key{height:10px;background:#8b96a8}\n"
@@ -638,11 +638,14 @@ static lathe_status build_json(page *pg, char *err, size_t errlen)
         verdict v = judge(d, in, out, has_out, t, crit, sizeof crit);
         pg->fails += v == V_FAIL;
         pg->checks += v == V_CHECK;
-        json_array_append_new(pg->figures, json_pack(
+        json_t *fig = json_pack(
             "{s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:s, s:s}", "key", d->key, "label", d->label,
             "unit", d->unit, "path", d->path, "decimals", d->decimals, "input", jnum(in),
             "output", has_out ? jnum(out) : json_null(), "criterion", crit,
-            "verdict", verdict_name[v]));
+            "verdict", verdict_name[v]);
+        if (fig && r->reference)    /* for comparison, without a verdict */
+            json_object_set_new(fig, "reference", jnum(fig_value(d, r->reference)));
+        json_array_append_new(pg->figures, fig);
     }
     /* the target verdict: the master's own, else loudness and peak from the figures */
     if (t && (isfinite(t->lufs) || isfinite(t->ceiling_dbtp))) {
@@ -838,7 +841,9 @@ static void html_figures(lathe_text *t, page *pg)
                    "<thead><tr><th>Figure</th>");
     if (has_out)
         lathe_text_put(t, "<th class=\"num\">Before</th><th class=\"num\">After</th>");
-    else
+    if (has_out && pg->r->reference)
+        lathe_text_put(t, "<th class=\"num\">Reference</th>");
+    if (!has_out)
         lathe_text_put(t, "<th class=\"num\">Value</th>");
     lathe_text_put(t, "<th></th><th>Criterion</th><th>Verdict</th></tr></thead>\n<tbody>\n");
     json_array_foreach(pg->figures, i, f) {
@@ -853,6 +858,10 @@ static void html_figures(lathe_text *t, page *pg)
         if (has_out) {
             snprintf(ptr, sizeof ptr, "/figures/%zu/output", i);
             num_cell(t, "td", ptr, json_num(json_object_get(f, "output")), dec);
+        }
+        if (has_out && pg->r->reference) {
+            snprintf(ptr, sizeof ptr, "/figures/%zu/reference", i);
+            num_cell(t, "td", ptr, json_num(json_object_get(f, "reference")), dec);
         }
         lathe_text_put(t, "<td class=\"unit\">");
         lathe_text_html(t, json_string_value(json_object_get(f, "unit")));
@@ -892,10 +901,17 @@ static void html_player(lathe_text *t, page *pg)
             matched = fmin(matched, pg->ex[i].lufs);
     time_text(a, sizeof a, x[0].start_s);
     time_text(b, sizeof b, x[0].start_s + x[0].duration_s);
-    lathe_text_put(t, "<section id=\"listen\" class=\"player\">\n<h2>Listen: before and after at "
-                   "equal loudness</h2>\n<p class=\"note\">");
+    lathe_text_printf(t, "<section id=\"listen\" class=\"player\">\n<h2>Listen: before%s after%s "
+                      "at equal loudness</h2>\n<p class=\"note\">", pg->nex > 2 ? "," : " and",
+                      pg->nex > 2 ? " and the reference" : "");
     lathe_text_printf(t, "The loudest %.0f s of the %s (%s\xe2\x80\x93%s), ", x[0].duration_s,
                       pg->r->output ? "master" : "file", a, b);
+    if (pg->nex > 2) {
+        time_text(a, sizeof a, x[2].start_s);
+        time_text(b, sizeof b, x[2].start_s + x[2].duration_s);
+        lathe_text_printf(t, "the reference's own loudest %.0f s (%s\xe2\x80\x93%s), ",
+                          x[2].duration_s, a, b);
+    }
     lathe_text_put(t, "each excerpt measured on its own and the louder ones turned down in the "
                    "samples, so all play at ");
     lathe_text_num(t, matched, 1);
@@ -912,13 +928,14 @@ static void html_player(lathe_text *t, page *pg)
         lathe_text_printf(t, "<button type=\"button\" class=\"ab-sel%s\" data-target=\"ab-%s\" "
                           "data-key=\"%s\" aria-pressed=\"%s\">%c \xc2\xb7 %s</button> ",
                           i ? "" : " active", pg->ex[i].id, keys[i], i ? "false" : "true",
-                          'A' + i, pg->ex[i].label);
+                          keys[i][0] - 'a' + 'A', pg->ex[i].label);
     lathe_text_put(t, "</span><input type=\"range\" id=\"ab-seek\" min=\"0\" max=\"30\" "
                    "step=\"0.01\" value=\"0\" aria-label=\"position\"><span id=\"ab-time\">"
                    "0:00 / 0:00</span></div>\n<p class=\"hint\">Switching keeps the position. "
                    "Keys: space plays or pauses; ");
     for (int i = 0; i < pg->nex; i++)
-        lathe_text_printf(t, "%s%c selects %s", i ? ", " : "", 'A' + i, pg->ex[i].label);
+        lathe_text_printf(t, "%s%c selects %s", i ? ", " : "", keys[i][0] - 'a' + 'A',
+                          pg->ex[i].label);
     lathe_text_put(t, ".</p>\n");
     for (int i = 0; i < pg->nex; i++) {
         lathe_text_printf(t, "<audio class=\"ab-audio\" id=\"ab-%s\" preload=\"auto\" "
@@ -935,7 +952,7 @@ static void html_player(lathe_text *t, page *pg)
         const lathe_excerpt *e = &pg->ex[i];
         const char *slash = strrchr(e->path, '/');
         time_text(a, sizeof a, e->start_s);
-        lathe_text_printf(t, "<tr><td>%c \xc2\xb7 ", 'A' + i);
+        lathe_text_printf(t, "<tr><td>%c \xc2\xb7 ", keys[i][0] - 'a' + 'A');
         lathe_text_html(t, e->label);
         lathe_text_put(t, "</td><td>");
         lathe_text_html(t, slash ? slash + 1 : e->path);
@@ -958,11 +975,19 @@ static void html_plots(lathe_text *t, page *pg)
     const lathe_analysis *in = r->input, *out = r->output;
     double dur = fmax(in->duration_s, out ? out->duration_s : 0.0);
     lathe_plot_set ps = { in, out, r->reference, 0.0, r->target_curve_db, r->target_curve_label,
-                          r->target ? r->target->lufs : NAN };
+                          r->target ? r->target->lufs : NAN, NULL };
     if (r->reference) {
-        const lathe_analysis *lvl = out ? out : in;
-        if (isfinite(lvl->integrated_lufs) && isfinite(r->reference->integrated_lufs))
-            ps.reference_shift_db = lvl->integrated_lufs - r->reference->integrated_lufs;
+        /* loudness as heard: a mono file plays on two loudspeakers (+3.01 dB), while its
+         * spectrum (the mean over channels) is that of the same signal on both */
+        const lathe_analysis *lvl = out ? out : in, *ref = r->reference;
+        double hl = lvl->integrated_lufs + (lvl->channels == 1 ? 3.0103 : 0.0);
+        double hr = ref->integrated_lufs + (ref->channels == 1 ? 3.0103 : 0.0);
+        if (isfinite(hl) && isfinite(hr))
+            ps.reference_shift_db = hl - hr;
+        if (r->reference_path) {
+            const char *slash = strrchr(r->reference_path, '/');
+            ps.reference_name = slash ? slash + 1 : r->reference_path;
+        }
     }
     if (in->visuals || (out && out->visuals)) {
         lathe_text_put(t, "<section id=\"waveform\">\n<h2>Waveform</h2>\n");
@@ -1025,12 +1050,14 @@ static void html_explanation(lathe_text *t, page *pg)
                 lathe_text_html(t, k ? k : "?");
                 lathe_text_put(t, ": ");
                 free(k);
-                if (json_is_array(v) && json_array_size(v) && json_is_object(json_array_get(v, 0))) {
+                if (json_is_array(v) && json_array_size(v) && (json_is_object(json_array_get(v, 0))
+                                                               || json_is_string(json_array_get(v, 0)))) {
                     size_t i;
                     json_t *e;
                     lathe_text_put(t, "[\n");
                     json_array_foreach(v, i, e) {
-                        char *one = json_dumps(e, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+                        char *one = json_dumps(e, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER
+                                                  | JSON_REAL_PRECISION(17));
                         lathe_text_put(t, "    ");
                         lathe_text_html(t, one ? one : "?");
                         lathe_text_put(t, i + 1 < json_array_size(v) ? ",\n" : "\n");

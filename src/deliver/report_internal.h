@@ -35,6 +35,7 @@ typedef struct lathe_plot_set {
     const double *target_curve_db;  /* or NULL */
     const char *target_curve_label;
     double target_lufs;             /* NAN: no target line */
+    const char *reference_name;     /* the reference's file name for the legend, or NULL */
 } lathe_plot_set;
 
 /* Waveform overview of A (its visuals) in the style of role CLS ("before", "after"). */

@@ -429,8 +429,12 @@ void lathe_plot_spectrum(lathe_text *t, const lathe_plot_set *p)
     legend_item(t, "before", a ? "before" : "spectrum");
     if (a)
         legend_item(t, "after", "after");
-    if (r)
-        legend_item(t, "reference", "reference (at the same integrated loudness)");
+    if (r) {
+        char label[320];
+        snprintf(label, sizeof label, "reference%s%s (at the same integrated loudness)",
+                 p->reference_name ? " " : "", p->reference_name ? p->reference_name : "");
+        legend_item(t, "reference", label);
+    }
     if (p->target_curve_db)
         legend_item(t, "target-curve", p->target_curve_label ? p->target_curve_label : "target curve");
     lathe_text_put(t, "<span class=\"note\">power per band over the whole file, dB re a "

@@ -11,10 +11,14 @@
   - independently of lathe: ffmpeg's ebur128 on the files agrees with the figures, the
     A/B excerpts decoded by ffmpeg play at equal loudness, and the excerpt is the
     loudest passage by ffmpeg's own momentary loudness;
-  - print media hides the player and the page prints to PDF.
+  - print media hides the player and the page prints to PDF;
+  - match reports: a third excerpt (the reference, its own loudest passage, at the same
+    loudness by ffmpeg), the reference's spectrum drawn where its JSON values put it,
+    the target derived from the reference (by ffmpeg's meter on it), the decisions
+    listed and the recipe shown equal to the embedded one.
 
-Usage: report_check.py --chromium BIN --html FILE --kind analyze|master --input WAV
-                       [--output WAV] [--shots DIR]
+Usage: report_check.py --chromium BIN --html FILE --kind analyze|master|match --input WAV
+                       [--output WAV] [--reference WAV] [--shots DIR]
 Exit 0 when every check passes; prints each failure with the values obtained."""
 import argparse
 import base64
@@ -70,6 +74,29 @@ def ffmpeg_ebur128(path, extra=()):
     return integrated, float(peak.group(1)) if peak else None, momentary
 
 
+def ffprobe_duration(path):
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of",
+                          "csv=p=0", path], capture_output=True, text=True, check=True).stdout
+    return float(out.strip())
+
+
+def close_json(a, b):
+    """A and B equal as JSON values, numbers within 1e-9 (relative)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(close_json(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(close_json(x, y) for x, y in zip(a, b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+    return a == b
+
+
+def heard(analysis):
+    """Integrated loudness as heard: a mono file plays on two loudspeakers (+3.01 dB)."""
+    i = analysis["loudness"]["integrated_lufs"]
+    return None if i is None else i + (3.0103 if analysis["format"]["channels"] == 1 else 0.0)
+
+
 def png_pixels(png_bytes, tmp):
     """RGB bytes, width, height of a PNG, decoded by ffmpeg."""
     src = os.path.join(tmp, "shot.png")
@@ -99,12 +126,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--chromium", required=True)
     ap.add_argument("--html", required=True)
-    ap.add_argument("--kind", choices=("analyze", "master"), required=True)
+    ap.add_argument("--kind", choices=("analyze", "master", "match"), required=True)
     ap.add_argument("--input", required=True)
     ap.add_argument("--output")
+    ap.add_argument("--reference")
     ap.add_argument("--shots")
     args = ap.parse_args()
-    master = args.kind == "master"
+    match = args.kind == "match"
+    master = args.kind in ("master", "match")      # both render an output
+    if match and not args.reference:
+        ap.error("--kind match needs --reference")
     html_path = os.path.abspath(args.html)
     url = "file://" + html_path
     html = open(html_path, encoding="utf-8").read()
@@ -143,7 +174,11 @@ def main():
                 }
                 return Object.assign(r, {decoded_s: buf.duration, peak: peak});
               }))))""", await_promise=True, timeout=120)
-        if master:
+        if match:
+            check([a["id"] for a in audio] == ["ab-before", "ab-after", "ab-reference"],
+                  "three A/B audio elements (before, after, reference), found %s"
+                  % [a["id"] for a in audio])
+        elif master:
             check(len(audio) == 2, "two A/B audio elements, found %d" % len(audio))
         else:
             check(len(audio) == 0, "no audio in an analysis report, found %d" % len(audio))
@@ -160,8 +195,10 @@ def main():
             check(data["excerpt"] is not None, "the JSON describes the excerpts")
             want = min(30.0, data["output"]["analysis"]["format"]["duration_s"])
             for a in audio:
-                check(abs(a["duration"] - want) < 0.05,
-                      "%s lasts %.3f s, want %.3f s (30 s or the file)" % (a["id"], a["duration"], want))
+                # the reference's own loudest passage: 30 s or the whole file (by ffprobe)
+                w = min(30.0, ffprobe_duration(args.reference)) if a["id"] == "ab-reference" else want
+                check(abs(a["duration"] - w) < 0.05,
+                      "%s lasts %.3f s, want %.3f s (30 s or the file)" % (a["id"], a["duration"], w))
 
         # ---- the A/B toggle: play A, switch to B (by button, then back by key) ----
         if master:
@@ -189,6 +226,29 @@ def main():
                                        "document.getElementById('ab-after').paused, "
                                        "document.querySelector('.ab-sel[data-key=\"a\"]').getAttribute('aria-pressed')]")
             check(back == [False, True, "true"], "key A switches back to A: %s" % back)
+            # each button shows the key that selects it ("R · Reference": key R)
+            sel = browser.evaluate(s, "Array.from(document.querySelectorAll('.ab-sel')).map("
+                                      "b => [b.dataset.key, b.textContent.trim()])")
+            for key, text in sel:
+                check(text[:1].lower() == key, "button %r is selected by key %r" % (text, key))
+            if match:
+                for kind in ("keyDown", "keyUp"):
+                    browser.call("Input.dispatchKeyEvent", {"type": kind, "key": "r", "code": "KeyR",
+                                                            "text": "r" if kind == "keyDown" else ""},
+                                 session=s)
+                r = json.loads(browser.evaluate(s, r"""new Promise(ok => setTimeout(() => {
+                  const A = document.getElementById('ab-before'), B = document.getElementById('ab-after'),
+                        R = document.getElementById('ab-reference');
+                  ok(JSON.stringify({pausedA: A.paused, pausedB: B.paused, playingR: !R.paused,
+                    tA: A.currentTime, tR: R.currentTime,
+                    pressedR: document.querySelector('.ab-sel[data-key="r"]').getAttribute('aria-pressed'),
+                    label: document.querySelector('.ab-sel[data-key="r"]').textContent}));
+                }, 400))""", await_promise=True))
+                check(r["pausedA"] and r["pausedB"] and r["playingR"] and r["pressedR"] == "true",
+                      "key R selects the reference and plays it, A and B paused: %s" % r)
+                check(r["tA"] - 0.05 <= r["tR"] <= r["tA"] + 1.0,
+                      "R continues where A was: A at %.2f s, R at %.2f s" % (r["tA"], r["tR"]))
+                check("Reference" in r["label"], "the third button is the reference: %r" % r["label"])
             browser.evaluate(s, "document.querySelectorAll('audio').forEach(a => a.pause())")
 
         # ---- plots: drawn paths, non-blank screenshots ----
@@ -231,6 +291,47 @@ def main():
                 with open(os.path.join(args.shots, "%s-%s.png" % (args.kind, p["id"])), "wb") as f:
                     f.write(png)
 
+        # match: the reference's spectrum, drawn where its JSON values put it (shifted to the
+        # output's loudness as heard), in its own colour, named in the legend
+        if match:
+            spec = browser.evaluate(s, r"""(() => {
+              const svg = document.getElementById('spectrum'), p = svg.querySelector('path.line.reference');
+              if (!p) return null;
+              const pts = (p.getAttribute('d').match(/[ML][^ML]+/g) || []).map(
+                t => t.slice(1).trim().split(/\s+/).map(Number));
+              const stroke = c => { const e = svg.querySelector('path.line.' + c);
+                                    return e ? getComputedStyle(e).stroke : null; };
+              const b = p.getBBox();
+              return {pts: pts, d: Object.assign({}, svg.dataset), w: b.width, h: b.height,
+                      strokes: [stroke('reference'), stroke('before'), stroke('after')],
+                      legend: Array.from(svg.parentNode.querySelectorAll('.legend .key')).map(
+                        k => k.textContent)};
+            })()""")
+            check(spec is not None, "the spectrum plot has a reference curve")
+            if spec:
+                d = {k: float(v) for k, v in spec["d"].items()}
+                ra, oa = data["reference"]["analysis"], data["output"]["analysis"]
+                shift = heard(oa) - heard(ra)
+                bands, levels = ra["spectrum"]["bands_hz"], ra["spectrum"]["total_db"]
+                check(len(spec["pts"]) >= 20 and spec["w"] > 300 and spec["h"] > 10,
+                      "reference curve: %d points, %.0fx%.0f px" % (len(spec["pts"]), spec["w"], spec["h"]))
+                worst = 0.0
+                for x, y in spec["pts"]:
+                    f = 10 ** (math.log10(d["x0"]) + (x - d["left"]) / (d["right"] - d["left"])
+                               * (math.log10(d["x1"]) - math.log10(d["x0"])))
+                    k = min(range(len(bands)), key=lambda j: abs(math.log2(bands[j] / f)))
+                    db = d["y0"] + (d["bottom"] - y) / (d["bottom"] - d["top"]) * (d["y1"] - d["y0"])
+                    want_db = d["y0"] if levels[k] is None else min(max(levels[k] + shift, d["y0"]), d["y1"])
+                    check(abs(math.log2(bands[k] / f)) < 1 / 12,
+                          "reference point at %.1f Hz is no 1/3-octave band" % f)
+                    worst = max(worst, abs(db - want_db))
+                check(worst < 0.15, "reference curve off its JSON values (+%.2f dB shift) by up to "
+                      "%.2f dB" % (shift, worst))
+                check(len(set(spec["strokes"])) == 3, "reference, before, after strokes: %s" % spec["strokes"])
+                name = os.path.basename(args.reference)
+                check(any(name in k and "reference" in k for k in spec["legend"]),
+                      "the legend names the reference %s: %s" % (name, spec["legend"]))
+
         # the target line sits at the target loudness
         if master and data["target"] and data["target"]["lufs"] is not None:
             line = browser.evaluate(s, r"""(() => {
@@ -254,8 +355,10 @@ def main():
                 check(num is not None and abs(num - value) <= 0.5 * 10 ** -dec + 1e-9,
                       "%s: shown %r, JSON %r" % (ptr, text, value))
         for f in data["figures"]:
-            for side in ("input", "output"):
-                if data[side] is None:
+            check(("reference" in f) == match, "figure %s: a reference value iff a match report"
+                  % f["key"])
+            for side in ("input", "output", "reference"):
+                if data[side] is None or side not in f:
                     continue
                 want_v = pointer(data[side]["analysis"], f["path"])
                 check(f[side] == want_v or (f[side] is None and want_v is None)
@@ -263,9 +366,13 @@ def main():
                       "figure %s %s: %r, analysis says %r" % (f["key"], side, f[side], want_v))
         rows = browser.evaluate(s, "document.querySelectorAll('table.figures tbody tr').length")
         check(rows == len(data["figures"]), "%d table rows for %d figures" % (rows, len(data["figures"])))
+        if match:
+            cells = browser.evaluate(s, "document.querySelectorAll('table.figures td[data-json$=\"/reference\"]').length")
+            check(cells == len(data["figures"]), "%d reference cells for %d figures" % (cells, len(data["figures"])))
 
         # ---- independent: ffmpeg's meter on the files ----
-        files = [("input", args.input)] + ([("output", args.output)] if args.output else [])
+        files = [("input", args.input)] + ([("output", args.output)] if args.output else []) \
+            + ([("reference", args.reference)] if args.reference else [])
         measured = {}
         for side, path in files:
             i_ff, tp_ff, mom = measured[side] = ffmpeg_ebur128(path)
@@ -282,45 +389,82 @@ def main():
             verdict = next(f["verdict"] for f in data["figures"] if f["key"] == "integrated")
             check(verdict == ("pass" if abs(out_i - t["lufs"]) <= 0.1 else "fail"),
                   "integrated verdict %s for %.2f vs target %.2f" % (verdict, out_i, t["lufs"]))
+            if match:
+                # the target is the reference's: its loudness and true peak (at most -0.1), by ffmpeg
+                i_ref, tp_ref, _ = measured["reference"]
+                if data["reference"]["analysis"]["format"]["channels"] == 1:
+                    i_ref += 3.0103
+                check(abs(t["lufs"] - i_ref) < 0.1,
+                      "target %.2f LUFS, the reference measures %.2f by ffmpeg" % (t["lufs"], i_ref))
+                check(abs(t["ceiling_dbtp"] - min(tp_ref, -0.1)) < 0.3,
+                      "ceiling %.2f dBTP, the reference peaks at %.2f by ffmpeg" % (t["ceiling_dbtp"], tp_ref))
 
             # the excerpts, decoded by ffmpeg: equal loudness, the right passage
             ex = data["excerpt"]
             blobs = re.findall(r'<audio[^>]*id="ab-([a-z]+)"[^>]*src="data:([^;"]+)[^,"]*,([^"]+)"', html)
-            check(len(blobs) == 2, "two embedded excerpts, found %d" % len(blobs))
+            want_n = 3 if match else 2
+            check(len(blobs) == want_n, "%d embedded excerpts, found %d" % (want_n, len(blobs)))
             loud = {}
             for name, mime, b64 in blobs:
                 path = os.path.join(tmp, name + ".ogg")
                 with open(path, "wb") as f:
                     f.write(base64.b64decode(b64))
                 loud[name] = ffmpeg_ebur128(path)[0]
-            if len(loud) == 2:
-                check(abs(loud["before"] - loud["after"]) < 0.3,
-                      "excerpts decoded by ffmpeg: before %.2f LUFS, after %.2f LUFS (want equal)"
-                      % (loud["before"], loud["after"]))
+            if len(loud) == want_n:
+                for name in loud:
+                    check(abs(loud[name] - loud["after"]) < 0.3,
+                          "excerpts decoded by ffmpeg: %s %.2f LUFS, after %.2f LUFS (want equal)"
+                          % (name, loud[name], loud["after"]))
                 check(abs(loud["after"] - ex["matched_lufs"]) < 0.3,
                       "after excerpt %.2f LUFS, JSON says matched at %.2f" % (loud["after"], ex["matched_lufs"]))
             src = {x["id"]: x for x in ex["sources"]}
-            start, dur = src["after"]["start_s"], src["after"]["duration_s"]
-            if src["after"]["channels"] == data["output"]["analysis"]["format"]["channels"]:
-                # (a surround excerpt is a stereo fold-down, which ffmpeg cannot compare)
-                seg_i = ffmpeg_ebur128(args.output, ["-ss", "%.3f" % start, "-t", "%.3f" % dur])[0]
-                check(abs(seg_i - src["after"]["lufs"]) < 0.2,
-                      "output %.1f-%.1f s: ffmpeg %.2f LUFS, report says %.2f as read"
-                      % (start, start + dur, seg_i, src["after"]["lufs"]))
-            # loudest passage by ffmpeg's momentary loudness (every 100 ms, 400 ms windows)
-            mom = measured["output"][2]
-            power = [10 ** (m / 10) if m > -120 else 0.0 for m in mom]
-            k = int(round(dur / 0.1))
-            dur_out = data["output"]["analysis"]["format"]["duration_s"]
-            check(len(power) >= int(dur_out * 10) - 1 and len(power) >= k,
-                  "ffmpeg gave %d momentary values for %.1f s" % (len(power), dur_out))
-            # window from s: the 400 ms windows ending in (s + 0.4 .. s + dur] (as lathe picks)
-            energy = lambda j: sum(power[j + 3:j + k])  # noqa: E731
-            best = max(range(0, max(1, len(power) - k + 1)), key=energy)
-            chosen = int(round(start / 0.1))
-            check(energy(chosen) >= 0.995 * energy(best) and energy(best) > 0,
-                  "excerpt at %.1f s holds %.4g, the loudest window (at %.1f s) %.4g"
-                  % (start, energy(chosen), best * 0.1, energy(best)))
+            # the output's passage (the input's is the same span), and the reference's own
+            for side, sid, path in [("output", "after", args.output)] + \
+                    ([("reference", "reference", args.reference)] if match else []):
+                start, dur = src[sid]["start_s"], src[sid]["duration_s"]
+                if src[sid]["channels"] == data[side]["analysis"]["format"]["channels"]:
+                    # (a surround excerpt is a stereo fold-down, which ffmpeg cannot compare)
+                    seg_i = ffmpeg_ebur128(path, ["-ss", "%.3f" % start, "-t", "%.3f" % dur])[0]
+                    check(abs(seg_i - src[sid]["lufs"]) < 0.2,
+                          "%s %.1f-%.1f s: ffmpeg %.2f LUFS, report says %.2f as read"
+                          % (side, start, start + dur, seg_i, src[sid]["lufs"]))
+                # loudest passage by ffmpeg's momentary loudness (every 100 ms, 400 ms windows)
+                mom = measured[side][2]
+                power = [10 ** (m / 10) if m > -120 else 0.0 for m in mom]
+                k = int(round(dur / 0.1))
+                dur_file = data[side]["analysis"]["format"]["duration_s"]
+                check(len(power) >= int(dur_file * 10) - 1 and len(power) >= k,
+                      "ffmpeg gave %d momentary values for %.1f s" % (len(power), dur_file))
+                # window from s: the 400 ms windows ending in (s + 0.4 .. s + dur] (as lathe picks)
+                energy = lambda j: sum(power[j + 3:j + k])  # noqa: E731
+                best = max(range(0, max(1, len(power) - k + 1)), key=energy)
+                chosen = int(round(start / 0.1))
+                check(energy(chosen) >= 0.995 * energy(best) and energy(best) > 0,
+                      "%s excerpt at %.1f s holds %.4g, the loudest window (at %.1f s) %.4g"
+                      % (side, start, energy(chosen), best * 0.1, energy(best)))
+
+        # ---- match: what lathe did (the decisions, the recipe) ----
+        if match:
+            check(data["command"] == "match", "command %r, want match" % data["command"])
+            check(data["reference"] and data["reference"]["path"] == args.reference,
+                  "reference path %r" % (data["reference"] and data["reference"]["path"]))
+            h1 = browser.evaluate(s, "document.querySelector('h1').textContent")
+            check(h1 == "Match report", "title %r" % h1)
+            decisions = (data["recipe"] or {}).get("explanation") or []
+            items = browser.evaluate(s, "Array.from(document.querySelectorAll('#explanation li'))"
+                                        ".map(li => li.textContent)")
+            check(len(decisions) >= 3 and len(items) == len(decisions),
+                  "%d decisions listed, the recipe holds %d" % (len(items), len(decisions)))
+            for li, dec in zip(items, decisions):
+                aspect = dec.split(":")[0]
+                check(li.startswith(aspect + ":"), "decision %r listed as %r" % (aspect, li[:60]))
+            pre = browser.evaluate(s, "(document.getElementById('recipe') || {}).textContent || ''")
+            try:
+                shown_recipe = json.loads(pre)
+            except ValueError:
+                shown_recipe = None
+            check(shown_recipe is not None and close_json(shown_recipe, data["recipe"]),
+                  "the recipe shown parses and equals the embedded one: %r" % pre[:120])
 
         # ---- print ----
         if args.shots:
