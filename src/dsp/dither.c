@@ -12,6 +12,7 @@
  * Dither", IEEE Trans. Signal Processing 48(2), 2000), and the shaped noise spectrum is
  * that power times |NTF|^2. The error is taken before clipping, so a clipped sample
  * never feeds a huge error back into the loop. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,19 +229,24 @@ LATHE_HOT static int64_t run_tpdf(lathe_dither_channel *ch, const float *in, int
 {
     enum { RUN = 256 };
     double dv[RUN];
+    int32_t qv[RUN];
     int64_t clipped = 0;
     for (size_t b = 0; b < n; b += RUN) {
         const size_t m = n - b < RUN ? n - b : RUN;
+        int32_t clip = 0;
         for (size_t i = 0; i < m; i++)
             dv[i] = tpdf(ch->rng);
         for (size_t i = 0; i < m; i++) {
             double x = in[b + i];
-            x = isfinite(x) ? x : 0.0;
+            x = fabs(x) <= DBL_MAX ? x : 0.0;           /* NaN and Inf count as 0 */
             double q = floor(x * scale + dv[i] + 0.5);
-            clipped += (q < lo) + (q > hi);
+            clip += (int32_t)(q < lo) + (int32_t)(q > hi);
             q = q < lo ? lo : q > hi ? hi : q;
-            out[(b + i) * stride] = (int32_t)q;
+            qv[i] = (int32_t)q;
         }
+        for (size_t i = 0; i < m; i++)
+            out[(b + i) * stride] = qv[i];
+        clipped += clip;
     }
     return clipped;
 }

@@ -31,6 +31,7 @@ struct lathe_analyzer {
     float *clean[LATHE_MAX_CHANNELS]; /* BLOCK frames: a copy with non-finite set to 0 */
     int64_t non_finite;
     int finished;
+    int loudness_only;              /* the engine's own meters: loudness and length only */
 };
 
 void lathe_analysis_config_defaults(lathe_analysis_config *cfg)
@@ -117,8 +118,18 @@ lathe_status lathe_analyzer_create(const lathe_analysis_config *cfg, int rate_hz
     return lathe_analyzer_create_for(cfg, rate_hz, channels, roles, 0, 1.0, out);
 }
 
+void lathe_analyzer_loudness_only(lathe_analyzer *an)
+{
+    an->loudness_only = 1;
+}
+
 static void measure(lathe_analyzer *an, const float *const *ch, size_t n)
 {
+    if (an->loudness_only) {
+        an->levels.frames += (int64_t)n;
+        lathe_loudness_process(an->loud, ch, n);
+        return;
+    }
     lathe_levels_process(&an->levels, ch, n);
     lathe_loudness_process(an->loud, ch, n);
     if (an->tp)

@@ -38,10 +38,8 @@ static int report(progress_ctx *p, double fraction)
     return p->fn ? p->fn(p->user, p->base + p->span * (fraction < 1.0 ? fraction : 1.0)) : 0;
 }
 
-/* A minimal analyzer for the engine's own passes, which only need the integrated
- * loudness: no spectrum, no series, no true peak (the written file is measured in full
- * afterwards; on limited audio the true-peak filter could rarely skip, so it would
- * cost as much as the limiter's own detector). */
+/* A minimal analyzer for the engine's estimate of the loudness into the limiter: the
+ * loudness alone (the written file is measured in full). */
 static lathe_status quick_meter(int rate, int channels, const lathe_channel_role *roles,
                                 lathe_analyzer **out)
 {
@@ -50,7 +48,10 @@ static lathe_status quick_meter(int rate, int channels, const lathe_channel_role
     cfg.spectrum = 0;
     cfg.series = 0;
     cfg.true_peak = 0;
-    return lathe_analyzer_create(&cfg, rate, channels, roles, out);
+    lathe_status st = lathe_analyzer_create(&cfg, rate, channels, roles, out);
+    if (st == LATHE_OK)
+        lathe_analyzer_loudness_only(*out);
+    return st;
 }
 
 typedef struct buffers {
