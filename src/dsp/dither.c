@@ -40,30 +40,66 @@ static uint64_t splitmix64(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-static inline uint64_t rotl64(uint64_t x, int k)
+/* Four generators side by side, one per vector lane (GCC/Clang vector extensions:
+ * lane-wise integer and IEEE operations, the same on every ISA). */
+typedef uint64_t dv4u __attribute__((vector_size(32)));
+typedef int64_t dv4i __attribute__((vector_size(32)));
+typedef int32_t dv4s __attribute__((vector_size(16)));
+typedef double dv4d __attribute__((vector_size(32)));
+
+#define ROTL4(x, k) (((x) << (k)) | ((x) >> (64 - (k))))
+
+/* Four TPDF values on (-1, 1) LSB, one per generator: the difference of two
+ * independent uniforms, the two 32-bit halves of one xoshiro256** draw. Mean exactly 0,
+ * variance 1/6 LSB^2. A sample's value is the lanes in order, draw after draw. */
+static inline __attribute__((always_inline)) void tpdf4(lathe_dither_channel *ch, double *out)
 {
-    return (x << k) | (x >> (64 - k));
+    dv4u s0, s1, s2, s3;
+    memcpy(&s0, ch->rng[0], sizeof s0);
+    memcpy(&s1, ch->rng[1], sizeof s1);
+    memcpy(&s2, ch->rng[2], sizeof s2);
+    memcpy(&s3, ch->rng[3], sizeof s3);
+    const dv4u x5 = (s1 << 2) + s1, r7 = ROTL4(x5, 7), result = (r7 << 3) + r7;
+    const dv4u t = s1 << 17;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = ROTL4(s3, 45);
+    memcpy(ch->rng[0], &s0, sizeof s0);
+    memcpy(ch->rng[1], &s1, sizeof s1);
+    memcpy(ch->rng[2], &s2, sizeof s2);
+    memcpy(ch->rng[3], &s3, sizeof s3);
+    /* u - v for 32-bit u, v: as signed 32-bit values offset by 2^31 each, the offsets
+     * cancel, and int32 -> double converts four lanes at once; exact */
+    const dv4u half = { 0x80000000u, 0x80000000u, 0x80000000u, 0x80000000u };
+    const dv4s hi = __builtin_convertvector((dv4i)((result >> 32) ^ half), dv4s);
+    const dv4s lo = __builtin_convertvector((dv4i)((result & 0xFFFFFFFFu) ^ half), dv4s);
+    const dv4d v = (__builtin_convertvector(hi, dv4d) - __builtin_convertvector(lo, dv4d)) * 0x1p-32;
+    memcpy(out, &v, sizeof v);
 }
 
-static inline uint64_t xoshiro_next(uint64_t *s)
+/* The channel's next TPDF value. */
+static inline double tpdf(lathe_dither_channel *ch)
 {
-    const uint64_t result = rotl64(s[1] * 5, 7) * 9;
-    const uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl64(s[3], 45);
-    return result;
+    if (!ch->npend) {
+        tpdf4(ch, ch->pend);
+        ch->npend = 4;
+    }
+    return ch->pend[4 - ch->npend--];
 }
 
-/* Triangular PDF on (-1, 1) LSB: the difference of two independent uniforms, each
- * 32 bits of one 64-bit draw. Mean exactly 0, variance 1/6 LSB^2. */
-static inline double tpdf(uint64_t *s)
+/* The channel's next N TPDF values into OUT. */
+LATHE_HOT static void tpdf_fill(lathe_dither_channel *ch, double *out, size_t n)
 {
-    uint64_t r = xoshiro_next(s);
-    return ((double)(uint32_t)(r >> 32) - (double)(uint32_t)r) * 0x1p-32;
+    size_t i = 0;
+    for (; i < n && ch->npend; i++)
+        out[i] = ch->pend[4 - ch->npend--];
+    for (; i + 4 <= n; i += 4)
+        tpdf4(ch, out + i);
+    for (; i < n; i++)
+        out[i] = tpdf(ch);
 }
 
 /* --- shaper design --------------------------------------------------------- */
@@ -184,8 +220,10 @@ static void seed_channel(lathe_dither_channel *ch, uint64_t seed, int c)
 {
     /* Independent streams: SplitMix64 seeded from (seed, channel) fills the state. */
     uint64_t s = seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(c + 1));
-    for (int i = 0; i < 4; i++)
-        ch->rng[i] = splitmix64(&s);
+    for (int lane = 0; lane < 4; lane++)
+        for (int i = 0; i < 4; i++)
+            ch->rng[i][lane] = splitmix64(&s);
+    ch->npend = 0;
     memset(ch->err, 0, sizeof ch->err);
     ch->pos = 0;
 }
@@ -234,8 +272,7 @@ LATHE_HOT static int64_t run_tpdf(lathe_dither_channel *ch, const float *in, int
     for (size_t b = 0; b < n; b += RUN) {
         const size_t m = n - b < RUN ? n - b : RUN;
         int32_t clip = 0;
-        for (size_t i = 0; i < m; i++)
-            dv[i] = tpdf(ch->rng);
+        tpdf_fill(ch, dv, m);
         for (size_t i = 0; i < m; i++) {
             double x = in[b + i];
             x = fabs(x) <= DBL_MAX ? x : 0.0;           /* NaN and Inf count as 0 */
@@ -280,7 +317,7 @@ void lathe_dither_run(lathe_dither *d, int c, const float *in, int32_t *out, siz
         if (d->type == LATHE_DITHER_NONE)
             q = rint(v);                 /* round half to even: no bias on exact halves */
         else
-            q = floor(v + tpdf(ch->rng) + 0.5);
+            q = floor(v + tpdf(ch) + 0.5);
         if (taps) {
             ch->pos = ch->pos ? ch->pos - 1 : taps - 1;
             ch->err[ch->pos] = ch->err[ch->pos + taps] = q - v;

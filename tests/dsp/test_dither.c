@@ -345,6 +345,28 @@ static void test_determinism_and_range(void)
             double el = a[2 * i] - x[i] * 32768.0, er = a[2 * i + 1] - x[i] * 32768.0;
             sl += el * el; sr += er * er; slr += el * er;
         }
+        /* the generator runs four streams side by side: no correlation between
+         * neighbouring samples, nor at the lanes' period (lag 4) */
+        if (type == LATHE_DITHER_TPDF) {
+            double worst = 0.0;
+            int worst_lag = 0;
+            for (int lag = 1; lag <= 8; lag++) {
+                double s0 = 0, s1 = 0;
+                for (size_t i = 0; i + (size_t)lag < n; i++) {
+                    double e0 = a[2 * i] - x[i] * 32768.0;
+                    double e1 = a[2 * (i + (size_t)lag)] - x[i + (size_t)lag] * 32768.0;
+                    s0 += e0 * e0;
+                    s1 += e0 * e1;
+                }
+                if (fabs(s1 / s0) > fabs(worst)) {
+                    worst = s1 / s0;
+                    worst_lag = lag;
+                }
+            }
+            printf("tpdf: largest error autocorrelation at lags 1-8: %+.4f (lag %d)\n", worst,
+                   worst_lag);
+            CHECK(fabs(worst) < 0.03, "tpdf error autocorrelation %+.4f at lag %d", worst, worst_lag);
+        }
         double corr = slr / sqrt(sl * sr);
         printf("%s: L/R dither error correlation %+.4f\n", type == LATHE_DITHER_TPDF ? "tpdf" : "shaped",
                corr);
