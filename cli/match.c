@@ -527,7 +527,7 @@ int cmd_match(int argc, char **argv)
         /* The mix's analysis is already made (the profile holds it): the engine skips its
          * own. (Its clip counts use a full scale of 1.0; they are not shown here.) A report
          * plots the analyses: then the engine analyses the mix in its own pass, and both
-         * it and the read-back of the output collect the plot data (on the final render). */
+         * it and the measurement of the output collect the plot data (on the final render). */
         lathe_analysis_config acfg;
         lathe_analysis_config_defaults(&acfg);
         acfg.visuals = 1;

@@ -121,7 +121,9 @@ typedef struct lathe_gr_series {
 
 typedef struct lathe_master_result {
     lathe_analysis before;             /* the input */
-    lathe_analysis after;              /* the output file, read back after writing */
+    lathe_analysis after;              /* the output file: its samples as stored, measured
+                                          while written (the same figures as analysing the
+                                          file afterwards, bit for bit) */
     double gain_db;                    /* loudness gain applied in front of the limiter */
     lathe_fx_stats limiter;            /* the limiter's gain reduction on the final pass */
     int limiter_added;                 /* 1: the chain had no limiter and one was appended */

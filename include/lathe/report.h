@@ -29,7 +29,7 @@ typedef struct lathe_report {
     const char *input_path;         /* the file analysed, mastered or matched */
     const lathe_analysis *input;    /* its analysis (required) */
     const char *output_path;        /* master/match: the file written; NULL for analyze */
-    const lathe_analysis *output;   /* its analysis (read back from the file); NULL for analyze */
+    const lathe_analysis *output;   /* its analysis (of the file as written); NULL for analyze */
     const char *reference_path;     /* match: the reference; may be NULL */
     const lathe_analysis *reference;/* match: its analysis: its spectrum is drawn, shifted to
                                        the output's (else the input's) integrated loudness so
