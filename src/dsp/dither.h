@@ -14,7 +14,7 @@
 
 typedef struct lathe_dither_channel {
     uint64_t rng[4][4];                      /* four xoshiro256** generators: [word][lane] */
-    double pend[4];                          /* TPDF values drawn and not yet used */
+    double pend[8];                          /* TPDF values drawn and not yet used */
     int npend;                               /* their count (the last NPEND of PEND) */
     double err[2 * LATHE_DITHER_MAX_TAPS];   /* past total errors, each stored twice */
     int pos;                                 /* newest error at err[pos] (and pos + taps) */

@@ -373,17 +373,23 @@ static void test_determinism_and_range(void)
         CHECK(fabs(corr) < 0.05, "channels share dither: correlation %.4f", corr);
     }
 
-    /* clipping to the integer range, with every dither */
+    /* clipping to the integer range, with every dither: +-1.5 always clip (whatever the
+     * dither draws), +1.0 always gives the top value as the first sample (no error fed
+     * back yet), -1.0 stays within the dither's +-1 LSB of the bottom (shaped: within
+     * the few LSB the error feedback adds) */
     static const float edge[] = { 1.0f, -1.0f, 1.5f, -1.5f, 0.99999f, -0.99999f, 0.0f };
     int32_t out[7];
-    for (int type = 0; type <= LATHE_DITHER_SHAPED; type++) {
-        lathe_dither_init(&d, (lathe_dither_type)type, 16, FS, 1, 1);
-        lathe_dither_run(&d, 0, edge, out, 1, 7);
-        CHECK(out[0] == 32767 && out[1] >= -32768 && out[1] <= -32767 && out[2] == 32767
-              && out[3] == -32768, "type %d: clipping gave %d %d %d %d", type, out[0], out[1], out[2],
-              out[3]);
-        CHECK(d.clipped >= 3, "type %d: %lld clips counted", type, (long long)d.clipped);
-    }
+    for (int seed = 1; seed <= 20; seed++)
+        for (int type = 0; type <= LATHE_DITHER_SHAPED; type++) {
+            lathe_dither_init(&d, (lathe_dither_type)type, 16, FS, 1, (uint64_t)seed);
+            lathe_dither_run(&d, 0, edge, out, 1, 7);
+            const int lo1 = type == LATHE_DITHER_SHAPED ? -32768 + 8 : -32767;
+            CHECK(out[0] == 32767 && out[1] >= -32768 && out[1] <= lo1 && out[2] == 32767
+                  && out[3] == -32768, "type %d seed %d: clipping gave %d %d %d %d", type, seed,
+                  out[0], out[1], out[2], out[3]);
+            CHECK(d.clipped >= 2, "type %d seed %d: %lld clips counted", type, seed,
+                  (long long)d.clipped);
+        }
     /* word lengths: 24 and 20 bits, and 32 */
     static const int wl[] = { 8, 20, 24, 32 };
     for (int k = 0; k < 4; k++) {
