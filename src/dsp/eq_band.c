@@ -299,6 +299,15 @@ void lathe_eq_sections_run(const lathe_biquad_coefs *c, lathe_eq_hist *h, int ns
     flush_hist(h, ns);
 }
 
+void lathe_eq_sections_run1(const lathe_biquad_coefs *c, lathe_eq_hist *h, int ns, double *x,
+                            double *scratch, size_t n)
+{
+    lathe_eq_hist quiet[LATHE_EQ_MAX_RUN];
+    memset(quiet, 0, sizeof quiet);
+    memset(scratch, 0, sizeof(double) * n);
+    lathe_eq_sections_run2(c, h, quiet, ns, x, scratch, n);
+}
+
 void lathe_eq_cascade_run(const lathe_eq_cascade *c, lathe_eq_hist *h, double *x, size_t n)
 {
     lathe_eq_sections_run(c->s, h, c->n, x, n);

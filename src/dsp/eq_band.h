@@ -86,6 +86,12 @@ void lathe_eq_sections_run(const lathe_biquad_coefs *c, lathe_eq_hist *h, int ns
 void lathe_eq_sections_run2(const lathe_biquad_coefs *c, lathe_eq_hist *h0, lathe_eq_hist *h1,
                             int ns, double *x0, double *x1, size_t n);
 
+/* lathe_eq_sections_run on one channel through the two-channel kernel, a silent partner
+ * in SCRATCH (N samples, overwritten): the same samples, computed in a software pipeline
+ * (several sections in flight) instead of one section after another. */
+void lathe_eq_sections_run1(const lathe_biquad_coefs *c, lathe_eq_hist *h, int ns, double *x,
+                            double *scratch, size_t n);
+
 /* The histories of LATHE_EQ_MAX_SECTIONS identity sections fed with ..., PREV, LAST. */
 void lathe_eq_hist_identity(lathe_eq_hist *h, double last, double prev);
 

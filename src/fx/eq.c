@@ -74,7 +74,7 @@ typedef struct eq_state {
     size_t glide;
     band b[NBANDS];
     double *x[MAXCH];                   /* max_block frames per channel */
-    double *mbuf, *sbuf, *dry;          /* max_block frames each */
+    double *mbuf, *sbuf, *dry, *quiet;  /* max_block frames each */
     double mixv[SUB];
     /* linear phase */
     lathe_fir_conv *conv;
@@ -207,11 +207,11 @@ static void run_one(eq_state *s, const band *bd, lathe_eq_hist *st, double *buf,
                     const double *mix)
 {
     if (!mix) {
-        lathe_eq_cascade_run(&bd->cas, st, buf, n);
+        lathe_eq_sections_run1(bd->cas.s, st, bd->cas.n, buf, s->quiet, n);
         return;
     }
     memcpy(s->dry, buf, sizeof(double) * n);
-    lathe_eq_cascade_run(&bd->cas, st, buf, n);
+    lathe_eq_sections_run1(bd->cas.s, st, bd->cas.n, buf, s->quiet, n);
     for (size_t i = 0; i < n; i++)
         buf[i] = s->dry[i] + mix[i] * (buf[i] - s->dry[i]);
 }
@@ -550,6 +550,7 @@ static void eq_destroy(void *state)
     free(s->mbuf);
     free(s->sbuf);
     free(s->dry);
+    free(s->quiet);
     lathe_fir_conv_destroy(s->conv);
     if (s->dctplan)
         fftw_destroy_plan(s->dctplan);
@@ -597,7 +598,8 @@ static lathe_status eq_create(const lathe_fx_setup *setup, const double *p, void
         s->mbuf = malloc(sizeof(double) * setup->max_block);
         s->sbuf = malloc(sizeof(double) * setup->max_block);
         s->dry = malloc(sizeof(double) * setup->max_block);
-        if (!s->mbuf || !s->sbuf || !s->dry)
+        s->quiet = malloc(sizeof(double) * setup->max_block);
+        if (!s->mbuf || !s->sbuf || !s->dry || !s->quiet)
             st = LATHE_ERR_NO_MEMORY;
     }
     if (st != LATHE_OK) {
