@@ -97,8 +97,7 @@ static void pass_process(pass *p, size_t n)
     if (!p->stereo)
         return;
     float *l = p->buf[0], *r = p->buf[1], *mid = p->tmp[0], *ll = p->tmp[1], *lr = p->tmp[2];
-    lathe_biquad_run(&p->lp, &p->lpl, l, ll, n);
-    lathe_biquad_run(&p->lp, &p->lpr, r, lr, n);
+    lathe_biquad_run2(&p->lp, &p->lpl, &p->lpr, l, r, ll, lr, n);
     double sll = 0.0, srr = 0.0, slr = 0.0;
     for (size_t i = 0; i < n; i++) {
         sll += (double)ll[i] * ll[i];
@@ -112,8 +111,7 @@ static void pass_process(pass *p, size_t n)
         return;
     for (size_t i = 0; i < n; i++)
         mid[i] = 0.5f * (l[i] + r[i]);
-    lathe_biquad_run(&p->hp4, &p->hfa, mid, mid, n);
-    lathe_biquad_run(&p->lp12, &p->hfb, mid, mid, n);
+    lathe_biquad_run_series(&p->hp4, &p->lp12, &p->hfa, &p->hfb, mid, n);
     for (size_t i = 0; i < n; i++) {
         /* full band: mean channel power = mid^2 + side^2 */
         p->wfull += 0.5 * ((double)l[i] * l[i] + (double)r[i] * r[i]);

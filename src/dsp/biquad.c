@@ -158,6 +158,70 @@ void lathe_biquad_design(lathe_biquad_coefs *c, lathe_biquad_type type, double f
     c->a2 = a2 / a0;
 }
 
+/* Two doubles in one vector (GCC/Clang vector extension): lane-wise IEEE arithmetic,
+ * the operations of the scalar code. */
+typedef double bq_v2 __attribute__((vector_size(16)));
+
+void lathe_biquad_run2(const lathe_biquad_coefs *c, lathe_biquad_state *s0,
+                       lathe_biquad_state *s1, const float *in0, const float *in1, float *out0,
+                       float *out1, size_t n)
+{
+    const bq_v2 b0 = { c->b0, c->b0 }, b1 = { c->b1, c->b1 }, b2 = { c->b2, c->b2 };
+    const bq_v2 a1 = { c->a1, c->a1 }, a2 = { c->a2, c->a2 };
+    bq_v2 t1 = { s0->s1, s1->s1 }, t2 = { s0->s2, s1->s2 };
+    for (size_t i = 0; i < n; i++) {
+        const bq_v2 x = { in0[i], in1[i] };
+        const bq_v2 y = b0 * x + t1;
+        t1 = b1 * x - a1 * y + t2;
+        t2 = b2 * x - a2 * y;
+        out0[i] = (float)y[0];
+        out1[i] = (float)y[1];
+    }
+    s0->s1 = lathe_flush(t1[0]);
+    s0->s2 = lathe_flush(t2[0]);
+    s1->s1 = lathe_flush(t1[1]);
+    s1->s2 = lathe_flush(t2[1]);
+}
+
+/* One step of one section (transposed direct form II), as lathe_biquad_run computes it. */
+static double bq_step(const lathe_biquad_coefs *c, double *s1, double *s2, double x)
+{
+    const double y = c->b0 * x + *s1;
+    *s1 = c->b1 * x - c->a1 * y + *s2;
+    *s2 = c->b2 * x - c->a2 * y;
+    return y;
+}
+
+void lathe_biquad_run_series(const lathe_biquad_coefs *c0, const lathe_biquad_coefs *c1,
+                             lathe_biquad_state *s0, lathe_biquad_state *s1, float *x, size_t n)
+{
+    if (n == 0)
+        return;
+    const bq_v2 b0 = { c0->b0, c1->b0 }, b1 = { c0->b1, c1->b1 }, b2 = { c0->b2, c1->b2 };
+    const bq_v2 a1 = { c0->a1, c1->a1 }, a2 = { c0->a2, c1->a2 };
+    double u1 = s0->s1, u2 = s0->s2, w1 = s1->s1, w2 = s1->s2;
+    /* lane 0: the first section on frame i; lane 1: the second on frame i - 1 */
+    float prev = (float)bq_step(c0, &u1, &u2, x[0]);
+    bq_v2 t1 = { u1, w1 }, t2 = { u2, w2 };
+    for (size_t i = 1; i < n; i++) {
+        const bq_v2 v = { x[i], prev };
+        const bq_v2 y = b0 * v + t1;
+        t1 = b1 * v - a1 * y + t2;
+        t2 = b2 * v - a2 * y;
+        x[i - 1] = (float)y[1];
+        prev = (float)y[0];
+    }
+    u1 = t1[0];
+    u2 = t2[0];
+    w1 = t1[1];
+    w2 = t2[1];
+    x[n - 1] = (float)bq_step(c1, &w1, &w2, prev);
+    s0->s1 = lathe_flush(u1);
+    s0->s2 = lathe_flush(u2);
+    s1->s1 = lathe_flush(w1);
+    s1->s2 = lathe_flush(w2);
+}
+
 void lathe_biquad_run(const lathe_biquad_coefs *c, lathe_biquad_state *s, const float *in,
                       float *out, size_t n)
 {

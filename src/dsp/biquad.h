@@ -41,6 +41,15 @@ void lathe_biquad_identity(lathe_biquad_coefs *c);
 /* Filters N float samples (IN may equal OUT) through one section, state in double. */
 void lathe_biquad_run(const lathe_biquad_coefs *c, lathe_biquad_state *s, const float *in,
                       float *out, size_t n);
+/* lathe_biquad_run on two channels at once (states S0, S1), the same samples. */
+void lathe_biquad_run2(const lathe_biquad_coefs *c, lathe_biquad_state *s0,
+                       lathe_biquad_state *s1, const float *in0, const float *in1, float *out0,
+                       float *out1, size_t n);
+/* lathe_biquad_run with C0 (state S0) and then with C1 (state S1), in place on X: the
+ * same samples (the float between the two included), the two sections in flight
+ * together (the second one frame behind). */
+void lathe_biquad_run_series(const lathe_biquad_coefs *c0, const lathe_biquad_coefs *c1,
+                             lathe_biquad_state *s0, lathe_biquad_state *s1, float *x, size_t n);
 
 /* The two K-weighting stages of ITU-R BS.1770-4 for any sample rate, derived from
  * their analogue prototypes by the bilinear transform: a high shelf (+4 dB above
