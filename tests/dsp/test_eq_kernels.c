@@ -5,9 +5,13 @@
  * length (0, 1, fewer frames than sections, long) and streams cut into blocks; and both
  * follow a plain direct form I recursion (y = b0 x + b1 x1 + b2 x2 - a1 y1 - a2 y2, the
  * textbook form, summed in another order): within 1e-13 of the peak up to 8 sections, 1e-9
- * for the long random cascades (up to 32 sections of gains up to 40 dB amplify rounding). */
+ * for the long random cascades (up to 32 sections of gains up to 40 dB amplify rounding).
+ * One channel through the two-channel kernel (lathe_eq_sections_run1) and the two-lane
+ * biquad kernels (lathe_biquad_run2, lathe_biquad_run_series) give their scalar
+ * counterparts' samples bit for bit too. */
 #include <stdint.h>
 #include <string.h>
+#include "dsp/biquad.h"
 #include "dsp/eq_band.h"
 #include "testutil.h"
 
@@ -33,24 +37,67 @@ static void random_section(lathe_biquad_coefs *c)
 
 #define N 3000
 
+/* lathe_biquad_run2 and lathe_biquad_run_series against lathe_biquad_run, bit for bit,
+ * over random block cuts (the profile's low-end pair and sibilance cascade). */
+static void test_biquad_kernels(void)
+{
+    enum { M = 5000 };
+    static float a[M], b[M], ra[M], rb[M], oa[M], ob[M], sx[M], sref[M];
+    lathe_biquad_coefs lp, hp, lp12;
+    lathe_biquad_design(&lp, LATHE_BIQUAD_LOWPASS, 120.0, 0.7071, 0.0, 44100.0);
+    lathe_biquad_design(&hp, LATHE_BIQUAD_HIGHPASS, 4000.0, 0.7071, 0.0, 44100.0);
+    lathe_biquad_design(&lp12, LATHE_BIQUAD_LOWPASS, 12000.0, 0.7071, 0.0, 44100.0);
+    for (size_t i = 0; i < M; i++) {
+        a[i] = (float)(2.0 * uniform() - 1.0);
+        b[i] = (float)(2.0 * uniform() - 1.0);
+        sx[i] = a[i];
+    }
+    lathe_biquad_state p0 = { 0 }, p1 = { 0 }, q0 = { 0 }, q1 = { 0 }, r0 = { 0 }, r1 = { 0 },
+                       t0 = { 0 }, t1 = { 0 };
+    lathe_biquad_run(&lp, &p0, a, ra, M);
+    lathe_biquad_run(&lp, &p1, b, rb, M);
+    lathe_biquad_run(&hp, &r0, a, sref, M);
+    lathe_biquad_run(&lp12, &r1, sref, sref, M);
+    for (size_t off = 0, k = 0; off < M; k++) {
+        size_t len = (size_t)(uniform() * 700.0);
+        len = len > M - off ? M - off : len;
+        lathe_biquad_run2(&lp, &q0, &q1, a + off, b + off, oa + off, ob + off, len);
+        lathe_biquad_run_series(&hp, &lp12, &t0, &t1, sx + off, len);
+        off += len;
+        (void)k;
+    }
+    double e = 0.0;
+    for (size_t i = 0; i < M; i++)
+        e += (double)sref[i] * sref[i];
+    CHECK(isfinite(e) && e > 1e-6 * M && e < 0.5 * M, "the test filters pass some of the noise "
+          "(mean square %.3g)", e / M);
+    CHECK(!memcmp(oa, ra, sizeof oa) && !memcmp(ob, rb, sizeof ob)
+          && !memcmp(&q0, &p0, sizeof q0) && !memcmp(&q1, &p1, sizeof q1),
+          "lathe_biquad_run2 gives lathe_biquad_run's samples and states");
+    CHECK(!memcmp(sx, sref, sizeof sx) && !memcmp(&t0, &r0, sizeof t0)
+          && !memcmp(&t1, &r1, sizeof t1),
+          "lathe_biquad_run_series gives two lathe_biquad_run's samples and states");
+}
+
 int main(void)
 {
-    static double x0[N], x1[N], s0[N], s1[N], ref[N];
-    int exact = 1, hist_exact = 1;
+    static double x0[N], x1[N], s0[N], s1[N], ref[N], m0[N], scratch[N];
+    int exact = 1, hist_exact = 1, one_exact = 1;
     double worst = 0.0, worst8 = 0.0;
     const size_t lens[] = { 0, 1, 2, 3, 5, 7, 8, 9, 17, 64, 1000 };
     for (int ns = 1; ns <= LATHE_EQ_MAX_RUN; ns++) {
         lathe_biquad_coefs c[LATHE_EQ_MAX_RUN];
         lathe_eq_hist h0[LATHE_EQ_MAX_RUN], h1[LATHE_EQ_MAX_RUN], g0[LATHE_EQ_MAX_RUN],
-            g1[LATHE_EQ_MAX_RUN];
+            g1[LATHE_EQ_MAX_RUN], k0[LATHE_EQ_MAX_RUN];
         for (int k = 0; k < ns; k++)
             random_section(&c[k]);
         memset(h0, 0, sizeof h0);
         memset(h1, 0, sizeof h1);
         memset(g0, 0, sizeof g0);
         memset(g1, 0, sizeof g1);
+        memset(k0, 0, sizeof k0);
         for (size_t i = 0; i < N; i++) {
-            x0[i] = s0[i] = 2.0 * uniform() - 1.0;
+            x0[i] = s0[i] = m0[i] = 2.0 * uniform() - 1.0;
             x1[i] = s1[i] = 2.0 * uniform() - 1.0;
         }
         /* plain reference on channel 0, whole signal */
@@ -80,11 +127,14 @@ int main(void)
             lathe_eq_sections_run2(c, h0, h1, ns, x0 + off, x1 + off, len);
             lathe_eq_sections_run(c, g0, ns, s0 + off, len);
             lathe_eq_sections_run(c, g1, ns, s1 + off, len);
+            lathe_eq_sections_run1(c, k0, ns, m0 + off, scratch, len);
+            one_exact &= !memcmp(k0, g0, sizeof(lathe_eq_hist) * (size_t)ns);
             off += len;
             hist_exact &= !memcmp(h0, g0, sizeof(lathe_eq_hist) * (size_t)ns)
                           && !memcmp(h1, g1, sizeof(lathe_eq_hist) * (size_t)ns);
         }
         exact &= !memcmp(x0, s0, sizeof x0) && !memcmp(x1, s1, sizeof x1);
+        one_exact &= !memcmp(m0, s0, sizeof m0);
         double peak = 0.0;
         for (size_t i = 0; i < N; i++)
             peak = fmax(peak, fabs(ref[i]));
@@ -100,6 +150,8 @@ int main(void)
            LATHE_EQ_MAX_RUN, exact ? "bit-exact" : "DIFFERS", hist_exact ? "equal" : "DIFFER",
            worst, worst8);
     CHECK(exact, "two-channel kernel gives the single-channel kernel's samples bit for bit");
+    CHECK(one_exact, "one channel through the two-channel kernel: the same samples and histories");
+    test_biquad_kernels();
     CHECK(hist_exact, "and the same histories after every block");
     CHECK(worst8 < 1e-13, "up to 8 sections: a plain direct form I within 1e-13 (%.3e)", worst8);
     CHECK(worst < 1e-9, "up to 32 sections: a plain direct form I within 1e-9 (%.3e)", worst);
