@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include "core/json_exact.h"
 #include "lathe/assist.h"
 
 void lathe_explanation_init(lathe_explanation *e)
@@ -117,7 +118,7 @@ lathe_status lathe_recipe_to_json_explained(const lathe_recipe *r, const lathe_e
     }
     json_decref(arr);
     json_decref(root);
-    *out = json_dumps(ordered, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    *out = lathe_json_dumps_exact(ordered, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(ordered);
     return *out ? LATHE_OK : LATHE_ERR_NO_MEMORY;
 }

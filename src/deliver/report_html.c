@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <jansson.h>
+#include "core/json_exact.h"
 #include "deliver/report_internal.h"
 #include "lathe/output.h"
 #include "lathe/version.h"
@@ -1056,8 +1057,8 @@ static void html_explanation(lathe_text *t, page *pg)
                     json_t *e;
                     lathe_text_put(t, "[\n");
                     json_array_foreach(v, i, e) {
-                        char *one = json_dumps(e, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER
-                                                  | JSON_REAL_PRECISION(17));
+                        char *one = lathe_json_dumps_exact(e, JSON_ENCODE_ANY
+                                                              | JSON_PRESERVE_ORDER);
                         lathe_text_put(t, "    ");
                         lathe_text_html(t, one ? one : "?");
                         lathe_text_put(t, i + 1 < json_array_size(v) ? ",\n" : "\n");
@@ -1065,8 +1066,7 @@ static void html_explanation(lathe_text *t, page *pg)
                     }
                     lathe_text_put(t, "  ]");
                 } else {
-                    char *one = json_dumps(v, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER
-                                              | JSON_REAL_PRECISION(17));
+                    char *one = lathe_json_dumps_exact(v, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
                     lathe_text_html(t, one ? one : "?");
                     free(one);
                 }

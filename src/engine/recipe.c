@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include "core/json_exact.h"
 #include "lathe/master.h"
 
 static const char *const dither_names[] = { "none", "tpdf", "shaped", NULL };
@@ -384,7 +385,7 @@ lathe_status lathe_recipe_to_json(const lathe_recipe *r, char **out)
                              t->max_limiting_db, "seed", (json_int_t)r->seed, "chain", chain);
     if (!root)
         return LATHE_ERR_NO_MEMORY;
-    *out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    *out = lathe_json_dumps_exact(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
     return *out ? LATHE_OK : LATHE_ERR_NO_MEMORY;
 }
