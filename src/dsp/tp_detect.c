@@ -404,7 +404,7 @@ void lathe_tp_detect(lathe_tp_detector *d, const float *x, size_t n, float floor
             last_points(d, f, cur + a - 1);
         if (a < b)
             filter_frames(d, hist, a, b, floor_level, peak);
-        if (b < s1)                 /* the next segment's first parabola */
+        if (a >= b || b < s1)       /* the next segment's first parabola */
             last_points(d, f, cur + s1 - 1);
     }
     memmove(hist, hist + n, sizeof(float) * keep);
