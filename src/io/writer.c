@@ -620,8 +620,9 @@ static lathe_status encode(void *user, const float *const *ch, size_t frames)
             for (int c = 0; c < nch; c++)
                 lathe_dither_run(&w->dither, c, ch[c] + pos, w->ibuf + c, (size_t)nch, n);
             if (w->monitor) {
-                /* word q reads back as q * 2^(B-1-W+1) / 2^(B-1) = q / 2^(W-1) from a
-                 * B-bit container: a power of two, exact in float up to W = 24 */
+                /* word q is stored as q 2^(B-W) in a B-bit container and reads back
+                 * as that over 2^(B-1), i.e. q / 2^(W-1): a power-of-two scaling, exact
+                 * in float up to W = 24 */
                 const float inv = (float)ldexp(1.0, -(w->word_bits - 1));
                 for (int c = 0; c < nch; c++) {
                     float *m = w->mbuf + (size_t)c * ENC_CHUNK;
