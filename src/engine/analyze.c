@@ -321,13 +321,13 @@ lathe_status lathe_analyze_reader(lathe_reader *rd, const lathe_analysis_config 
                                   lathe_analysis *out, char *err, size_t errlen,
                                   lathe_progress_fn progress, void *user)
 {
-    return lathe_analyze_reader_tap(rd, cfg, out, err, errlen, progress, user, NULL, NULL);
+    return lathe_analyze_reader_tap(rd, cfg, out, err, errlen, progress, user, NULL, NULL, 0);
 }
 
 lathe_status lathe_analyze_reader_tap(lathe_reader *rd, const lathe_analysis_config *cfg,
                                       lathe_analysis *out, char *err, size_t errlen,
                                       lathe_progress_fn progress, void *user,
-                                      lathe_analysis_tap tap, void *tap_user)
+                                      lathe_analysis_tap tap, void *tap_user, int loudness_only)
 {
     lathe_analyzer *an = NULL;
     lathe_analysis_config defaults;
@@ -360,6 +360,8 @@ lathe_status lathe_analyze_reader_tap(lathe_reader *rd, const lathe_analysis_con
                                                               : lathe_status_str(st));
         goto done;
     }
+    if (loudness_only)
+        lathe_analyzer_loudness_only(an);
     for (int c = 0; c < info.channels; c++) {
         if (!(buf[c] = malloc(sizeof(float) * BLOCK))) {
             st = LATHE_ERR_NO_MEMORY;

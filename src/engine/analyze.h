@@ -15,11 +15,13 @@
  * other than LATHE_OK stops the pass and is returned. */
 typedef lathe_status (*lathe_analysis_tap)(void *user, float *const *ch, size_t frames);
 
-/* lathe_analyze_reader, calling TAP (may be NULL) on every block. */
+/* lathe_analyze_reader, calling TAP (may be NULL) on every block; with LOUDNESS_ONLY
+ * only the loudness figures and the length are measured (lathe_analyzer_loudness_only),
+ * for a caller that has the analysis already and needs only the pass. */
 lathe_status lathe_analyze_reader_tap(lathe_reader *rd, const lathe_analysis_config *cfg,
                                       lathe_analysis *out, char *err, size_t errlen,
                                       lathe_progress_fn progress, void *user,
-                                      lathe_analysis_tap tap, void *tap_user);
+                                      lathe_analysis_tap tap, void *tap_user, int loudness_only);
 
 /* lathe_analyzer_create for a stream of about EXPECTED_FRAMES frames (0: unknown; sizes
  * the series) whose format stores at most CLIP_LEVEL (lathe_audio_info.full_scale):

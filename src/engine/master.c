@@ -400,7 +400,8 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
         if (st != LATHE_OK)
             goto fail;
         if (o->input_analysis) {
-            /* Already analysed: measure only what is cheap, and keep the caller's. */
+            /* Already analysed: keep the caller's figures; the pass measures only the
+             * loudness (and still finds NaN/Inf and decode errors). */
             lathe_analysis_config_defaults(&quick);
             quick.spectrum = quick.series = quick.true_peak = 0;
             acfg = &quick;
@@ -411,7 +412,8 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
         pg.span = 0.5;
         lathe_analysis scratch;
         st = lathe_analyze_reader_tap(rd, acfg, o->input_analysis ? &scratch : &res->before, err,
-                                      errlen, pg.fn ? pre_progress : NULL, &pg, pre_tap, &pc);
+                                      errlen, pg.fn ? pre_progress : NULL, &pg, pre_tap, &pc,
+                                      o->input_analysis != NULL);
         if (o->input_analysis) {
             if (st == LATHE_OK || st == LATHE_ERR_NON_FINITE)
                 lathe_analysis_free(&scratch);
