@@ -183,8 +183,8 @@ void lathe_biquad_run2(const lathe_biquad_coefs *c, lathe_biquad_state *s0,
     s1->s2 = lathe_flush(t2[1]);
 }
 
-/* One step of one section (transposed direct form II), as lathe_biquad_run computes it. */
-static double bq_step(const lathe_biquad_coefs *c, double *s1, double *s2, double x)
+/* One step of one section (transposed direct form II). */
+static inline double bq_step(const lathe_biquad_coefs *c, double *s1, double *s2, double x)
 {
     const double y = c->b0 * x + *s1;
     *s1 = c->b1 * x - c->a1 * y + *s2;
@@ -225,15 +225,9 @@ void lathe_biquad_run_series(const lathe_biquad_coefs *c0, const lathe_biquad_co
 void lathe_biquad_run(const lathe_biquad_coefs *c, lathe_biquad_state *s, const float *in,
                       float *out, size_t n)
 {
-    const double b0 = c->b0, b1 = c->b1, b2 = c->b2, a1 = c->a1, a2 = c->a2;
     double s1 = s->s1, s2 = s->s2;
-    for (size_t i = 0; i < n; i++) {
-        double x = in[i];
-        double y = b0 * x + s1;
-        s1 = b1 * x - a1 * y + s2;
-        s2 = b2 * x - a2 * y;
-        out[i] = (float)y;
-    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = (float)bq_step(c, &s1, &s2, in[i]);
     s->s1 = lathe_flush(s1);
     s->s2 = lathe_flush(s2);
 }

@@ -308,11 +308,6 @@ void lathe_eq_sections_run1(const lathe_biquad_coefs *c, lathe_eq_hist *h, int n
     lathe_eq_sections_run2(c, h, quiet, ns, x, scratch, n);
 }
 
-void lathe_eq_cascade_run(const lathe_eq_cascade *c, lathe_eq_hist *h, double *x, size_t n)
-{
-    lathe_eq_sections_run(c->s, h, c->n, x, n);
-}
-
 void lathe_eq_hist_identity(lathe_eq_hist *h, double last, double prev)
 {
     for (int k = 0; k < LATHE_EQ_MAX_SECTIONS; k++) {

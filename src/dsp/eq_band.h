@@ -67,17 +67,14 @@ typedef struct lathe_eq_hist {
     double x1, x2, y1, y2;
 } lathe_eq_hist;
 
-/* Filters N double samples in place through the cascade (direct form I) with histories
- * H[0..n-1]; flushes denormal and non-finite history at the end. Each section computes
- * y = b0 x + (((b1 x1 + b2 x2) - a2 y2) - a1 y1) (in that order, in every function below,
- * so they all give the same samples). */
-void lathe_eq_cascade_run(const lathe_eq_cascade *c, lathe_eq_hist *h, double *x, size_t n);
-
 /* Most sections one call runs (several bands' cascades back to back). */
 #define LATHE_EQ_MAX_RUN 32
 
 /* NS (<= LATHE_EQ_MAX_RUN) sections with coefficients C[k] and histories H[k], in place on
- * X (N samples): a chain of cascades in one pass. */
+ * X (N samples): a chain of cascades in one pass (direct form I); flushes denormal and
+ * non-finite history at the end. Each section computes
+ * y = b0 x + (((b1 x1 + b2 x2) - a2 y2) - a1 y1) (in that order, in every function below,
+ * so they all give the same samples). */
 void lathe_eq_sections_run(const lathe_biquad_coefs *c, lathe_eq_hist *h, int ns, double *x,
                            size_t n);
 

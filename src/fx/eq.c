@@ -366,7 +366,7 @@ static void run_steady(eq_state *s, int b0, int b1, size_t frames)
         if (two)
             lathe_eq_sections_run2(co, h0, h1, ns, s->x[c], s->x[c + 1], frames);
         else
-            lathe_eq_sections_run(co, h0, ns, s->x[c], frames);
+            lathe_eq_sections_run1(co, h0, ns, s->x[c], s->quiet, frames);
         k = 0;
         for (int b = b0; b < b1; b++)
             for (int j = 0; j < s->b[b].cas.n; j++, k++) {
