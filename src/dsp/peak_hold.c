@@ -6,8 +6,12 @@
 lathe_status lathe_peak_hold_init(lathe_peak_hold *h, size_t max_len, size_t len)
 {
     h->cap = max_len < 1 ? 1 : max_len;
-    h->idx = malloc(sizeof *h->idx * h->cap);
-    h->val = malloc(sizeof *h->val * h->cap);
+    size_t ring = 1;
+    while (ring < h->cap)
+        ring <<= 1;
+    h->mask = ring - 1;
+    h->idx = malloc(sizeof *h->idx * ring);
+    h->val = malloc(sizeof *h->val * ring);
     if (!h->idx || !h->val) {
         lathe_peak_hold_free(h);
         return LATHE_ERR_NO_MEMORY;
@@ -39,7 +43,7 @@ void lathe_peak_hold_set_length(lathe_peak_hold *h, size_t len)
 void lathe_peak_hold_copy(lathe_peak_hold *dst, const lathe_peak_hold *src)
 {
     for (size_t i = 0; i < src->count; i++) {
-        size_t k = (src->head + i) % src->cap;
+        size_t k = (src->head + i) & src->mask;
         dst->idx[k] = src->idx[k];
         dst->val[k] = src->val[k];
     }
@@ -57,7 +61,7 @@ void lathe_peak_hold_cover(lathe_peak_hold *dst, const lathe_peak_hold *src)
     const lathe_peak_hold *hs[2] = { dst, src };
     for (int k = 0; k < 2; k++)
         for (size_t i = 0; i < hs[k]->count; i++) {
-            size_t j = (hs[k]->head + i) % hs[k]->cap;
+            size_t j = (hs[k]->head + i) & hs[k]->mask;
             top = hs[k]->val[j] > top ? hs[k]->val[j] : top;
             last = !any || hs[k]->idx[j] > last ? hs[k]->idx[j] : last;
             any = 1;

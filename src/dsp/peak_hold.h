@@ -11,7 +11,8 @@
 #include "lathe/status.h"
 
 typedef struct lathe_peak_hold {
-    size_t cap;                 /* longest window (ring capacity) */
+    size_t cap;                 /* longest window */
+    size_t mask;                /* ring size - 1: a power of two >= cap, so no division */
     size_t len;                 /* current window length, 1 .. cap */
     size_t head, count;         /* deque: ring[head .. head + count) */
     unsigned long long t;       /* index the next value gets */
@@ -49,18 +50,18 @@ static inline double lathe_peak_hold_push(lathe_peak_hold *h, double v)
     const unsigned long long t = h->t++;
     /* expire the front first (indices before t - len + 1), so at most len - 1 remain */
     while (h->count && h->idx[h->head] + h->len <= t) {
-        h->head = (h->head + 1) % h->cap;
+        h->head = (h->head + 1) & h->mask;
         h->count--;
     }
     if (v > 0.0) {
         /* drop entries at the back that V dominates */
         while (h->count) {
-            size_t back = (h->head + h->count - 1) % h->cap;
+            size_t back = (h->head + h->count - 1) & h->mask;
             if (h->val[back] > v)
                 break;
             h->count--;
         }
-        size_t pos = (h->head + h->count) % h->cap;
+        size_t pos = (h->head + h->count) & h->mask;
         h->idx[pos] = t;
         h->val[pos] = v;
         h->count++;

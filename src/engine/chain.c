@@ -122,6 +122,12 @@ lathe_status lathe_spool_rewind(lathe_spool *s)
     return LATHE_OK;
 }
 
+lathe_status lathe_spool_restart(lathe_spool *s)
+{
+    s->frames = 0;
+    return lathe_spool_rewind(s);
+}
+
 lathe_status lathe_spool_read(lathe_spool *s, float *const *ch, size_t max, size_t *got)
 {
     const int nch = s->channels;

@@ -55,6 +55,8 @@ typedef struct lathe_spool {
 lathe_status lathe_spool_create(lathe_spool *s, int channels);
 lathe_status lathe_spool_write(lathe_spool *s, const float *const *ch, size_t frames);
 lathe_status lathe_spool_rewind(lathe_spool *s);
+/* Rewinds to write the spool anew from its start (the same length or shorter is read). */
+lathe_status lathe_spool_restart(lathe_spool *s);
 /* Reads up to MAX (<= LATHE_ENGINE_BLOCK) frames; *GOT = 0 at the end. */
 lathe_status lathe_spool_read(lathe_spool *s, float *const *ch, size_t max, size_t *got);
 void lathe_spool_destroy(lathe_spool *s);

@@ -16,9 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dsp/reduce.h"
 #include "engine/analyze.h"
 #include "engine/chain.h"
 #include "engine/gr_series.h"
+#include "fx/limiter.h"
 #include "io/resample.h"
 #include "lathe/master.h"
 
@@ -26,6 +28,7 @@
 #define MAX_PASSES 8
 #define CONVERGED_LU 0.02     /* stop iterating within this */
 #define TARGET_TOL_LU 0.1     /* the promise: within this on the written file */
+#define REPLAY_HEADROOM_DB 2.0 /* a recorded detection serves gains up to this much higher */
 
 typedef struct progress_ctx {
     lathe_progress_fn fn;
@@ -87,12 +90,17 @@ static float *const *offset_ptrs(const buffers *b, size_t off, float **tmp)
 typedef struct spool_sink {
     lathe_spool *spool;
     lathe_analyzer *meter;
+    double peak;                /* largest |sample| spooled */
 } spool_sink;
 
 static lathe_status to_spool(void *user, const float *const *ch, size_t frames)
 {
     spool_sink *s = user;
     lathe_analyzer_process(s->meter, ch, frames);
+    for (int c = 0; c < s->spool->channels; c++) {
+        double m = lathe_max_abs(ch[c], frames);
+        s->peak = m > s->peak ? m : s->peak;
+    }
     return lathe_spool_write(s->spool, ch, frames);
 }
 
@@ -149,9 +157,40 @@ static lathe_status pre_flush(pre_ctx *p, int channels)
     return st;
 }
 
-/* A post pass: spool -> gain -> post chain -> meter (and the writer when W). */
+/* The limiter's detection across the loudness passes (src/fx/limiter.h): the pass that
+ * records stores each frame's linked peak estimate in a one-channel spool; a later pass
+ * at a gain at most REPLAY_HEADROOM_DB higher replays it, scaled, instead of detecting. */
+typedef struct replay_ctx {
+    lathe_fx *lim;              /* the limiter right after the gain stage */
+    lathe_spool peaks;
+    float *buf;                 /* BLOCK frames */
+    lathe_limiter_detection mode;
+    double headroom, scale;     /* linear */
+} replay_ctx;
+
+/* Before the post chain processes N frames: the limiter's peaks for them (replay). */
+static lathe_status replay_before(replay_ctx *rp, size_t n)
+{
+    if (!rp || rp->mode != LATHE_LIMITER_REPLAY)
+        return LATHE_OK;
+    size_t got = 0;
+    lathe_status st = lathe_spool_read(&rp->peaks, &rp->buf, n, &got);
+    return st != LATHE_OK ? st : got == n ? LATHE_OK : LATHE_ERR_READ;
+}
+
+/* After: the limiter's peaks for them, stored (record). */
+static lathe_status replay_after(replay_ctx *rp, size_t n)
+{
+    if (!rp || rp->mode != LATHE_LIMITER_RECORD)
+        return LATHE_OK;
+    return lathe_spool_write(&rp->peaks, (const float *const *)&rp->buf, n);
+}
+
+/* A post pass: spool -> gain -> post chain -> meter (and the writer when W); RP (or
+ * NULL) drives the limiter's detection. */
 static lathe_status post_pass(lathe_spool *spool, lathe_chain *post, lathe_analyzer *meter,
-                              lathe_writer *w, progress_ctx *pg, char *err, size_t errlen)
+                              lathe_writer *w, replay_ctx *rp, progress_ctx *pg, char *err,
+                              size_t errlen)
 {
     buffers b;
     lathe_aligner al;
@@ -162,6 +201,17 @@ static lathe_status post_pass(lathe_spool *spool, lathe_chain *post, lathe_analy
         goto done;
     lathe_chain_reset(post);
     lathe_aligner_init(&al, post->latency);
+    if (rp) {
+        if (rp->mode != LATHE_LIMITER_LIVE && !lathe_limiter_can_replay(rp->lim))
+            rp->mode = LATHE_LIMITER_LIVE;
+        if (rp->mode == LATHE_LIMITER_RECORD)
+            st = lathe_spool_restart(&rp->peaks);
+        else if (rp->mode == LATHE_LIMITER_REPLAY)
+            st = lathe_spool_rewind(&rp->peaks);
+        if (st != LATHE_OK)
+            goto done;
+        lathe_limiter_set_detection(rp->lim, rp->mode, rp->buf, rp->headroom, rp->scale);
+    }
     for (int flushing = 0;;) {
         size_t got = 0, off = 0, n;
         float *tmp[LATHE_MAX_CHANNELS];
@@ -172,7 +222,11 @@ static lathe_status post_pass(lathe_spool *spool, lathe_chain *post, lathe_analy
                 flushing = 1;
                 continue;
             }
+            if ((st = replay_before(rp, got)) != LATHE_OK)
+                goto done;
             lathe_chain_process(post, b.ch, got);
+            if ((st = replay_after(rp, got)) != LATHE_OK)
+                goto done;
             n = lathe_aligner_take(&al, got, &off);
         } else {
             got = lathe_aligner_flush_frames(&al, BLOCK);
@@ -180,7 +234,11 @@ static lathe_status post_pass(lathe_spool *spool, lathe_chain *post, lathe_analy
                 break;
             for (int c = 0; c < b.channels; c++)
                 memset(b.ch[c], 0, sizeof(float) * got);
+            if ((st = replay_before(rp, got)) != LATHE_OK)
+                goto done;
             lathe_chain_process(post, b.ch, got);
+            if ((st = replay_after(rp, got)) != LATHE_OK)
+                goto done;
             n = lathe_aligner_take_flush(&al, got, &off);
         }
         if (!n)
@@ -204,6 +262,10 @@ static lathe_status post_pass(lathe_spool *spool, lathe_chain *post, lathe_analy
         }
     }
 done:
+    if (rp)
+        lathe_limiter_set_detection(rp->lim, LATHE_LIMITER_LIVE, NULL, 1.0, 1.0);
+    if (rp && st == LATHE_ERR_READ)
+        snprintf(err, errlen, "cannot read the temporary spool in $TMPDIR back");
     buffers_free(&b);
     return st;
 }
@@ -316,7 +378,7 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
     int nsteps = 0, lim = -1, lim_in_post = -1, in_rate, nch, out_rate;
     lathe_reader *rd = NULL;
     lathe_audio_info info;
-    double g = 0.0, l_last = NAN;
+    double g = 0.0, l_last = NAN, spool_peak = 0.0;
     long long out_frames = 0;
     lathe_chain pre = { 0 }, post = { 0 };
     lathe_spool spool = { 0 };
@@ -324,6 +386,7 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
     lathe_writer *w = NULL;
     lathe_analyzer *pre_meter = NULL;
     after_meter am = { 0 };
+    replay_ctx rpc = { 0 };
     lathe_status st;
     progress_ctx pg = { o ? o->progress : NULL, o ? o->user : NULL, 0.0, 0.0 };
 
@@ -426,6 +489,7 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
         rd = NULL;
         if (st == LATHE_OK)
             st = pre_flush(&pc, nch);
+        spool_peak = pc.sink.peak;
         if (st != LATHE_OK) {
             if (st == LATHE_ERR_WRITE)
                 snprintf(err, errlen, "cannot write the temporary spool in $TMPDIR (disk full?)");
@@ -471,6 +535,18 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
         if (st != LATHE_OK)
             goto fail;
         double g_prev = NAN, l_prev = NAN, g_cap = HUGE_VAL;
+        /* Detection replay: when the limiter may work (the spool's sample peak at the
+         * pass's gain within 6 dB of the ceiling), the pass records the limiter's
+         * detection and later passes replay it. A pass that records while samples go
+         * over the ceiling is a trial: the limiter certainly works, so another pass
+         * will almost surely follow; it measures the loudness only and writes nothing
+         * (should it land, one replayed pass at its gain writes). */
+        rpc.lim = lim_in_post >= 0 && lathe_limiter_can_replay(post.fx[lim_in_post])
+                ? post.fx[lim_in_post] : NULL;
+        rpc.headroom = pow(10.0, REPLAY_HEADROOM_DB / 20.0);
+        double g_rec = NAN;
+        const int ceiling_id = lim >= 0 ? lathe_fx_param_index(steps[lim].cls, "ceiling_dbtp") : -1;
+        const double ceiling_lin = ceiling_id >= 0 ? pow(10.0, lim_params[ceiling_id] / 20.0) : HUGE_VAL;
         if (isfinite(t->lufs)) {
             if (!isfinite(pre_a.integrated_lufs)) {
                 snprintf(err, errlen, "the input is silent: there is no loudness to normalise");
@@ -479,29 +555,63 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
             }
             g = t->lufs - pre_a.integrated_lufs;
         }
+        int final_write = 0;    /* a trial pass converged: write at its gain */
         for (int pass = 0;; pass++) {
             double l = NAN;
             lathe_fx_stats ls;
             g = fmin(fmax(g, -60.0), fmin(40.0, g_cap));
             lathe_fx_set_param(post.fx[0], 0, g);
             lathe_analysis_free(&res->after);
-            /* the written samples are measured as they are stored */
-            am.fill = 0;
-            if ((st = lathe_writer_open(o->output, &fmt, o->overwrite, &w, err, errlen)) != LATHE_OK
-                || (st = lathe_analyzer_create_for(o->analysis, out_rate, nch,
-                                                   res->before.info.roles, out_frames,
-                                                   stored_full_scale(&fmt), &am.an)) != LATHE_OK
-                || (st = lathe_writer_set_monitor(w, monitor, &am)) != LATHE_OK)
-                goto fail;
             pg.base = 0.5 + 0.45 * (1.0 - pow(0.5, pass));
             pg.span = 0.45 * pow(0.5, pass + 1);
-            st = post_pass(&spool, &post, NULL, w, &pg, err, errlen);
-            if (st == LATHE_OK && am.fill)
+            rpc.mode = LATHE_LIMITER_LIVE;
+            const double peak_at_g = spool_peak * pow(10.0, g / 20.0);
+            if (rpc.lim && isfinite(t->lufs)) {
+                const double ratio = pow(10.0, (g - g_rec) / 20.0) * (1.0 + LATHE_LIMITER_REPLAY_EPS);
+                if (isfinite(g_rec) && ratio <= 0.999 * rpc.headroom) {
+                    rpc.mode = LATHE_LIMITER_REPLAY;
+                    rpc.scale = ratio;
+                } else if (peak_at_g > 0.5 * ceiling_lin) {
+                    rpc.mode = LATHE_LIMITER_RECORD;
+                }
+                if (rpc.mode != LATHE_LIMITER_LIVE && !rpc.buf) {
+                    if (!(rpc.buf = calloc(BLOCK, sizeof(float)))) {
+                        st = LATHE_ERR_NO_MEMORY;
+                        goto fail;
+                    }
+                    if ((st = lathe_spool_create(&rpc.peaks, 1)) != LATHE_OK) {
+                        snprintf(err, errlen, "cannot create a temporary spool in $TMPDIR");
+                        goto fail;
+                    }
+                }
+            }
+            const int trial = rpc.mode == LATHE_LIMITER_RECORD && !final_write
+                            && peak_at_g > ceiling_lin;
+            if (trial) {
+                if ((st = quick_meter(out_rate, nch, res->before.info.roles, &am.an)) != LATHE_OK)
+                    goto fail;
+            } else {
+                /* the written samples are measured as they are stored */
+                am.fill = 0;
+                if ((st = lathe_writer_open(o->output, &fmt, o->overwrite, &w, err, errlen)) != LATHE_OK
+                    || (st = lathe_analyzer_create_for(o->analysis, out_rate, nch,
+                                                       res->before.info.roles, out_frames,
+                                                       stored_full_scale(&fmt), &am.an)) != LATHE_OK
+                    || (st = lathe_writer_set_monitor(w, monitor, &am)) != LATHE_OK)
+                    goto fail;
+            }
+            st = post_pass(&spool, &post, trial ? am.an : NULL, w,
+                           rpc.mode != LATHE_LIMITER_LIVE ? &rpc : NULL, &pg, err, errlen);
+            if (st == LATHE_OK && rpc.mode == LATHE_LIMITER_RECORD)
+                g_rec = g;
+            if (st == LATHE_OK && !trial && am.fill)
                 lathe_analyzer_process(am.an, (const float *const *)am.b.ch, am.fill);
             if (st == LATHE_OK && (st = lathe_analyzer_finish(am.an, &res->after)) == LATHE_OK)
                 l = res->after.integrated_lufs;
             lathe_analyzer_destroy(am.an);
             am.an = NULL;
+            if (trial)
+                lathe_analysis_free(&res->after);
             if (st != LATHE_OK)
                 goto fail;
             memset(&ls, 0, sizeof ls);
@@ -509,7 +619,7 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
                 lathe_fx_get_stats(post.fx[lim_in_post], &ls);
             res->passes = pass + 1;
             l_last = l;
-            int done = !isfinite(t->lufs) || pass + 1 >= MAX_PASSES;
+            int done = !isfinite(t->lufs) || pass + 1 >= MAX_PASSES || final_write;
             if (!done && lim_in_post >= 0 && ls.gr_max_db > t->max_limiting_db + 0.05) {
                 /* Too much limiting: the cap binds. Peak gain reduction grows about dB
                  * for dB with the gain into the limiter. */
@@ -534,6 +644,10 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
                     l_prev = l;
                     g += e / slope;
                 }
+            }
+            if (done && trial) {
+                final_write = 1;
+                continue;
             }
             if (!done) {
                 lathe_writer_abort(w);
@@ -601,6 +715,8 @@ done:
     lathe_chain_destroy(&pre);
     lathe_chain_destroy(&post);
     lathe_spool_destroy(&spool);
+    lathe_spool_destroy(&rpc.peaks);
+    free(rpc.buf);
     lathe_resampler_destroy(rs);
     lathe_reader_close(rd);
     free(lim_params);

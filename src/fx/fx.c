@@ -118,6 +118,11 @@ lathe_status lathe_fx_create(const lathe_fx_class *cls, const lathe_fx_setup *se
     return LATHE_OK;
 }
 
+void *lathe_fx_state_of(const lathe_fx *fx, const lathe_fx_class *cls)
+{
+    return fx && fx->cls == cls ? fx->state : NULL;
+}
+
 const lathe_fx_class *lathe_fx_get_class(const lathe_fx *fx)
 {
     return fx ? fx->cls : NULL;

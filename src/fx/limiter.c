@@ -32,6 +32,7 @@
 #include "dsp/simd.h"
 #include "dsp/smooth.h"
 #include "dsp/tp_detect.h"
+#include "fx/limiter.h"
 #include "fx/registry.h"
 
 enum {
@@ -108,6 +109,10 @@ typedef struct lim_state {
     float tcur[CHUNK];
     double gr_max, gr_sum;
     long long frames, active;
+    /* detection replay (fx/limiter.h): mode, the caller's per-frame peaks */
+    lathe_limiter_detection det_mode;
+    float *det_peaks;
+    double det_headroom, det_scale;
     lim_chan ch[8];
 } lim_state;
 
@@ -423,20 +428,32 @@ static void process_chunk(lim_state *s, float *const *ch, size_t off, size_t n)
             floor_level = s->tcur[i] < floor_level ? s->tcur[i] : floor_level;
         }
     }
-    /* 2. detection */
+    /* 2. detection (or its replay: linked peaks recorded at another gain, scaled) */
+    const lathe_limiter_detection dm = linked ? s->det_mode : LATHE_LIMITER_LIVE;
+    if (dm == LATHE_LIMITER_RECORD)
+        floor_level = (float)(floor_level / s->det_headroom);
     for (int c = 0; c < nch; c++) {
         lim_chan *k = &s->ch[c];
         const float *x = ch[c] + off;
         clean_input(k->in, x, unity ? NULL : s->gin, n);
-        lathe_tp_detect(&k->det, k->in, n, floor_level, k->peak);
+        if (dm != LATHE_LIMITER_REPLAY)
+            lathe_tp_detect(&k->det, k->in, n, floor_level, k->peak);
     }
     /* 3-6: the reduction of each frame, once for all channels when linked */
     double gr_max = 0.0;
     if (linked) {
         float *pk = s->ch[0].peak;       /* the largest peak over the channels */
-        for (int c = 1; c < nch; c++)
+        if (dm == LATHE_LIMITER_REPLAY) {
+            const float *rec = s->det_peaks + off;
             for (size_t i = 0; i < n; i++)
-                pk[i] = s->ch[c].peak[i] > pk[i] ? s->ch[c].peak[i] : pk[i];
+                pk[i] = (float)((double)rec[i] * s->det_scale);
+        } else {
+            for (int c = 1; c < nch; c++)
+                for (size_t i = 0; i < n; i++)
+                    pk[i] = s->ch[c].peak[i] > pk[i] ? s->ch[c].peak[i] : pk[i];
+            if (dm == LATHE_LIMITER_RECORD)
+                memcpy(s->det_peaks + off, pk, sizeof(float) * n);
+        }
         gr_max = chain_run(&s->ch[0], pk, s->tcur, n, mode, s, &s->gr_sum, &s->active);
     } else {
         /* the statistics follow the most reduced channel of each frame */
@@ -481,6 +498,25 @@ static void lim_process(void *state, float *const *ch, size_t frames)
     lim_state *s = state;
     for (size_t off = 0; off < frames; off += CHUNK)
         process_chunk(s, ch, off, frames - off < CHUNK ? frames - off : CHUNK);
+}
+
+int lathe_limiter_can_replay(const lathe_fx *fx)
+{
+    const lim_state *s = lathe_fx_state_of(fx, &lathe_fx_limiter);
+    return s && (int)s->p[P_LINK] == LINK_LINKED && !s->in_gain.left && s->in_gain.value == 1.0
+           && !s->thresh.left;
+}
+
+void lathe_limiter_set_detection(lathe_fx *fx, lathe_limiter_detection mode, float *peaks,
+                                 double headroom, double scale)
+{
+    lim_state *s = lathe_fx_state_of(fx, &lathe_fx_limiter);
+    if (!s)
+        return;
+    s->det_mode = peaks ? mode : LATHE_LIMITER_LIVE;
+    s->det_peaks = peaks;
+    s->det_headroom = headroom >= 1.0 ? headroom : 1.0;
+    s->det_scale = scale;
 }
 
 static size_t lim_latency(const void *state)

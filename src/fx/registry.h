@@ -18,6 +18,10 @@ extern const lathe_fx_class lathe_fx_saturate;
 extern const lathe_fx_class lathe_fx_limiter;
 extern const lathe_fx_class lathe_fx_fade;
 
+/* The state of FX when it is an instance of CLS, else NULL (for a processor's own
+ * internal interface, e.g. src/fx/limiter.h). */
+void *lathe_fx_state_of(const lathe_fx *fx, const lathe_fx_class *cls);
+
 /* In documentation order, lathe_fx_registry_size entries. */
 extern const lathe_fx_class *const lathe_fx_registry[];
 extern const unsigned lathe_fx_registry_size;

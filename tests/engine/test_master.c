@@ -3,7 +3,10 @@
  * output, below -140 dBFS); an impulse at sample N stays at sample N through a chain
  * with latency; same input + recipe + seed = same bytes; the output has the input's
  * length (or round(n * out/in) when resampled); the loudness target is met on the file
- * as written; the caller's recipe is not modified; an existing output is refused. */
+ * as written; the caller's recipe is not modified; an existing output is refused; the
+ * loudness passes (a trial pass that records the limiter's detection, replayed passes)
+ * land on the target as libebur128 measures the written file, under the ceiling. */
+#include <ebur128.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +73,30 @@ static lathe_status master(const char *in, const char *out, const char *recipe_j
         fprintf(stderr, "master: %s: %s\n", out, err);
     lathe_recipe_free(&r);
     return st;
+}
+
+/* Integrated loudness (LUFS) and true peak (dBTP) of a stereo file by libebur128. */
+static void ebur128_of(const char *path, double *lufs, double *tp)
+{
+    long frames;
+    int ch, rate;
+    float *y = read_wav(path, &frames, &ch, &rate);
+    *lufs = *tp = NAN;
+    if (!y)
+        return;
+    ebur128_state *st = ebur128_init((unsigned)ch, (unsigned long)rate,
+                                     EBUR128_MODE_I | EBUR128_MODE_TRUE_PEAK);
+    ebur128_add_frames_float(st, y, (size_t)frames);
+    ebur128_loudness_global(st, lufs);
+    double m = 0.0;
+    for (int c = 0; c < ch; c++) {
+        double p = 0.0;
+        ebur128_true_peak(st, (unsigned)c, &p);
+        m = p > m ? p : m;
+    }
+    *tp = 20.0 * log10(m);
+    ebur128_destroy(&st);
+    free(y);
 }
 
 static int same_bytes(const char *a, const char *b)
@@ -200,6 +227,56 @@ int main(void)
     int cid = lathe_fx_param_index(r.step[0].cls, "ceiling_dbtp");
     CHECK(cid < 0 || r.step[0].params[cid] == r.step[0].cls->params[cid].def, "recipe unchanged");
     lathe_recipe_free(&r);
+
+    /* 7. Loudness passes. (a) Hard limiting: a trial pass records the detection, the
+     *    next ones replay it; the written file lands on the target. */
+    {
+        double lufs, tp;
+        snprintf(out, sizeof out, "%s/hard.wav", dir);
+        const char *hard = "{\"lathe_recipe\": 1, \"target\": {\"lufs\": -12, \"ceiling_dbtp\": -1, \"max_limiting_db\": 12, "
+                           "\"bits\": 24}, \"chain\": [{\"fx\": \"limiter\"}]}";
+        CHECK(master(in, out, hard, &res, 0) == LATHE_OK, "hard limiting runs");
+        CHECK(res.passes >= 2 && res.limiter.gr_mean_db > 0.5, "hard limiting: %d passes, mean "
+              "reduction %.2f dB", res.passes, res.limiter.gr_mean_db);
+        CHECK_NEAR(res.after.integrated_lufs, -12.0, 0.1, "hard: integrated (lathe)");
+        ebur128_of(out, &lufs, &tp);
+        CHECK_NEAR(lufs, -12.0, 0.1, "hard: integrated (libebur128)");
+        CHECK(tp <= -1.0, "hard: true peak %.3f dBTP (libebur128) under -1", tp);
+        lathe_master_result_free(&res);
+    }
+    /* (b) One click that goes over the ceiling, in a 3 s pause of music that stays
+     *     under it: the trial pass lands (the pause is gated out of the integrated
+     *     loudness, so limiting the click costs none), and a replayed pass at its gain
+     *     writes: two passes. */
+    {
+        const long nc = rate * 8;
+        float *q = music(rate, nc, 0.2);
+        memset(q + 2 * (rate * 5 / 2), 0, sizeof(float) * 2 * (size_t)(rate * 3));
+        q[2 * (rate * 4)] = 0.6f;
+        q[2 * (rate * 4) + 1] = -0.6f;
+        snprintf(in, sizeof in, "%s/click.wav", dir);
+        write_wav(in, rate, 2, q, nc, SF_FORMAT_FLOAT);
+        free(q);
+        lathe_analysis a;
+        char aerr[256];
+        CHECK(lathe_analyze_file(in, NULL, &a, aerr, sizeof aerr, NULL, NULL) == LATHE_OK,
+              "click: analysed");
+        const double target = a.integrated_lufs + 6.0;
+        lathe_analysis_free(&a);
+        char click[300];
+        snprintf(click, sizeof click, "{\"lathe_recipe\": 1, \"target\": {\"lufs\": %.4f, "
+                 "\"ceiling_dbtp\": -1, \"bits\": 24}, \"chain\": [{\"fx\": \"limiter\"}]}", target);
+        snprintf(out, sizeof out, "%s/click-out.wav", dir);
+        CHECK(master(in, out, click, &res, 0) == LATHE_OK, "click runs");
+        CHECK(res.passes == 2 && res.limiter.gr_max_db > 1.0, "click: %d passes (a trial, then "
+              "the written one), peak reduction %.2f dB", res.passes, res.limiter.gr_max_db);
+        CHECK_NEAR(res.after.integrated_lufs, target, 0.02, "click: integrated (lathe)");
+        double lufs, tp;
+        ebur128_of(out, &lufs, &tp);
+        CHECK_NEAR(lufs, target, 0.1, "click: integrated (libebur128)");
+        CHECK(tp <= -1.0, "click: true peak %.3f dBTP (libebur128) under -1", tp);
+        lathe_master_result_free(&res);
+    }
 
     free(x);
     char cmd[400];
