@@ -40,6 +40,13 @@ typedef struct lathe_tp_detector {
      * coefficient on x[n - k]| (1 for the interval's two end samples): sum_k env[k]
      * |x[n - k]| bounds frame n's estimate, parabolic vertices included */
     float env[LATHE_TP_FACTORS][LATHE_TP_TAPS];
+    /* the centred bound: every branch has DC gain g with |g| <= dcmax, so with c the
+     * mean of the interval's two ends, 1.125 (dcmax |c| + sum_k w[k] |x[n - k] - c|)
+     * (w[k] = env[k] / 1.125) also bounds frame n's estimate, and far more tightly where
+     * the signal is smooth: envc[f - 4][k] and dcc[f - 4] hold 1.125 w[k] and
+     * 1.125 dcmax, rounded up */
+    float envc[LATHE_TP_FACTORS][LATHE_TP_TAPS];
+    float dcc[LATHE_TP_FACTORS];
     float *hist;                /* TAPS - 1 previous samples, then the current chunk */
     float *habs;                /* |hist| */
     float *branch;              /* branch outputs, max_chunk apart */

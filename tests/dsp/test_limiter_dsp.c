@@ -110,8 +110,8 @@ static void test_impulse(void)
 
 /* The skipping floor against the detector without one, on signals whose interpolated
  * peaks sit well above their samples (full-scale noise, a near-Nyquist two-tone, a
- * square wave, each branch's worst case: samples of its coefficients' signs) and on a
- * quiet-loud mix, at factors 4 and 8, 44.1 and 96 kHz, floors at
+ * square wave, each branch's worst case: samples of its coefficients' signs, also on a DC
+ * offset), a quiet-loud mix and sines at 40 Hz, 1.5 kHz and 6 kHz, at factors 4 and 8, 44.1 and 96 kHz, floors at
  * several levels, random call sizes: every frame whose exact reading is above the
  * floor reads exactly that (so the bounds used for skipping are upper bounds: a frame
  * skipped wrongly would read its bound instead); every other frame reads at most the
@@ -123,9 +123,9 @@ static void test_floor_bound(void)
     static const double rates[] = { 44100.0, 96000.0 };
     int bad_exact = 0, bad_bound = 0, frames_above = 0, cases = 0;
     for (int ri = 0; ri < 2; ri++)
-        for (int kind = 0; kind < 5; kind++) {
+        for (int kind = 0; kind < 9; kind++) {
             const double rate = rates[ri];
-            for (size_t i = 0; i < N && kind < 4; i++) {
+            for (size_t i = 0; i < N && (kind < 4 || kind > 5); i++) {
                 double t = (double)i / rate, v;
                 if (kind == 0)
                     v = 2.0 * urand() - 1.0;
@@ -133,17 +133,20 @@ static void test_floor_bound(void)
                     v = 0.5 * sin(2 * M_PI * 0.43 * rate * t) + 0.5 * sin(2 * M_PI * 0.45 * rate * t + 1.0);
                 else if (kind == 2)
                     v = fmod(t * rate / 7.3, 1.0) < 0.5 ? 0.9 : -0.9;
-                else
+                else if (kind == 3)
                     v = (fmod(t, 0.05) < 0.01 ? 0.9 : 0.1) * (2.0 * urand() - 1.0);
+                else    /* smooth: where the centred bound comes close to the reading */
+                    v = 0.9 * sin(2 * M_PI * (kind == 6 ? 40.0 : kind == 7 ? 1500.0 : 6000.0) * t);
                 x[i] = (float)v;
             }
             for (int factor = 4; factor <= 8; factor += 4) {
                 lathe_tp_detector d;
                 if (lathe_tp_detector_init(&d, factor, 256, rate) != LATHE_OK)
                     abort();
-                if (kind == 4) {
+                if (kind >= 4) {
                     /* the worst case of each branch: samples of its coefficients' signs,
-                     * so that branch reads the sum of its |coefficients| */
+                     * so that branch reads the sum of its |coefficients|; kind 5 on a
+                     * DC offset (0 or 0.9), where the centred bound matters */
                     const int fi = factor - LATHE_TP_MIN_FACTOR;
                     int j = 0;
                     for (size_t i = 0; i < N; i++)
@@ -152,7 +155,8 @@ static void test_floor_bound(void)
                         const int k1 = j % LATHE_TP_KINDS, p = 1 + (j / LATHE_TP_KINDS) % (factor - 1);
                         const float *c = d.coef[k1][fi][p - 1];
                         for (int k = 0; k < d.taps[k1]; k++)
-                            x[n0 - (size_t)d.offset[k1] - (size_t)k] = c[k] > 0 ? 0.9f : -0.9f;
+                            x[n0 - (size_t)d.offset[k1] - (size_t)k] = c[k] > 0 ? 0.9f
+                                                                      : kind == 5 ? 0.0f : -0.9f;
                     }
                 }
                 for (size_t off = 0; off < N; off += 256)
