@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dsp/biquad.h"
+#include "dsp/simd.h"
 #include "meter/loudness.h"
 
 #define RING 30                 /* sub-blocks in a short-term window */
@@ -334,52 +335,93 @@ static void end_slice(lathe_loudness_meter *m)
 }
 
 /* K-weighting runs as direct form I: the feedback path of each stage is then one
- * multiply and one subtract per sample (y = (feed-forward - a2 y[n-2]) - a1 y[n-1]),
- * half the loop-carried latency of transposed form II, and the four recursions of a
- * channel pair run interleaved. Accumulates sum z^2 per channel and sum z0 z1. */
-/* Two doubles in one vector register (GCC/Clang vector extension): lane-wise IEEE
- * double arithmetic, the same operations as scalar code. */
-typedef double kw_v2d __attribute__((vector_size(16)));
+ * multiply and one subtract per sample (y = (feed-forward - a2 y[n-2]) - a1 y[n-1]).
+ * A channel pair runs software-pipelined in one 4-lane vector: at step s, lanes 0, 1
+ * hold the shelf of channels C and C + 1 at frame s, lanes 2, 3 their high-pass at
+ * frame s - LAG, fed with the shelf's output of step s - LAG (kept in F1..F3). One
+ * vector step does all four filters with the same operations, in the same order, as
+ * four scalar ones, so the results are the same to the bit. The lag keeps the longest
+ * loop-carried path one multiply and one subtract per step: with a lag of 1 the
+ * high-pass input's chain of four additions would hold every step back.
+ * Accumulates sum z^2 per channel and, when MONO, sum z0 z1. */
+typedef double kw_v4d __attribute__((vector_size(32)));
+typedef long long kw_v4i __attribute__((vector_size(32)));
+#define KW_LAG 3
 
-static void kweight_pair(lathe_loudness_meter *m, int c, const float *restrict x0,
-                         const float *restrict x1, size_t n, double e[3])
+#define KW_V4(dst, a, b, c, d)                                                             \
+    do {                                                                                   \
+        const double v4_[4] = { (a), (b), (c), (d) };                                      \
+        memcpy(&(dst), v4_, sizeof v4_);                                                   \
+    } while (0)
+
+#define KW_PICK(m, a, b) ((kw_v4d)(((kw_v4i)(a) & (m)) | ((kw_v4i)(b) & ~(m))))
+
+LATHE_HOT static void kweight_pair(lathe_loudness_meter *m, int c, const float *restrict x0,
+                                   const float *restrict x1, size_t n, int mono, double e[3])
 {
     const lathe_biquad_coefs a = m->shelf, b = m->hp;
-    const kw_v2d ab0 = { a.b0, a.b0 }, ab1 = { a.b1, a.b1 }, ab2 = { a.b2, a.b2 };
-    const kw_v2d aa1 = { a.a1, a.a1 }, aa2 = { a.a2, a.a2 };
-    const kw_v2d bb0 = { b.b0, b.b0 }, bb1 = { b.b1, b.b1 }, bb2 = { b.b2, b.b2 };
-    const kw_v2d ba1 = { b.a1, b.a1 }, ba2 = { b.a2, b.a2 };
-    /* both channels in one vector: lane 0 is channel C, lane 1 channel C + 1 */
-    kw_v2d sx1 = { m->kw[c].x1, m->kw[c + 1].x1 }, sx2 = { m->kw[c].x2, m->kw[c + 1].x2 };
-    kw_v2d sy1 = { m->kw[c].y1, m->kw[c + 1].y1 }, sy2 = { m->kw[c].y2, m->kw[c + 1].y2 };
-    kw_v2d sz1 = { m->kw[c].z1, m->kw[c + 1].z1 }, sz2 = { m->kw[c].z2, m->kw[c + 1].z2 };
-    kw_v2d acc = { 0.0, 0.0 };
+    kw_state *s0 = &m->kw[c], *s1 = &m->kw[c + 1];
+    kw_v4d b0, b1, b2, a1, a2, in1, in2, o1, o2;
+    KW_V4(b0, a.b0, a.b0, b.b0, b.b0);
+    KW_V4(b1, a.b1, a.b1, b.b1, b.b1);
+    KW_V4(b2, a.b2, a.b2, b.b2, b.b2);
+    KW_V4(a1, a.a1, a.a1, b.a1, b.a1);
+    KW_V4(a2, a.a2, a.a2, b.a2, b.a2);
+    /* the high-pass's input history is the shelf's output history */
+    KW_V4(in1, s0->x1, s1->x1, s0->y1, s1->y1);
+    KW_V4(in2, s0->x2, s1->x2, s0->y2, s1->y2);
+    KW_V4(o1, s0->y1, s1->y1, s0->z1, s1->z1);
+    KW_V4(o2, s0->y2, s1->y2, s0->z2, s1->z2);
+    kw_v4d f1 = o1, f2 = o1, f3 = o1;       /* the shelf's last outputs (lanes 0, 1) */
+    kw_v4d acc = { 0.0, 0.0, 0.0, 0.0 };
     double ex = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        const kw_v2d v = { x0[i], x1[i] };
-        const kw_v2d y = (ab0 * v + ab1 * sx1 + ab2 * sx2 - aa2 * sy2) - aa1 * sy1;
-        const kw_v2d z = (bb0 * y + bb1 * sy1 + bb2 * sy2 - ba2 * sz2) - ba1 * sz1;
-        sx2 = sx1;
-        sx1 = v;
-        sy2 = sy1;
-        sy1 = y;
-        sz2 = sz1;
-        sz1 = z;
-        acc += z * z;
-        ex += z[0] * z[1];
+    const size_t steps = n ? n + KW_LAG : 0;
+    for (size_t st = 0; st < steps; st++) {
+        const int shelf_on = st < n, hp_on = st >= KW_LAG;
+        kw_v4d in;
+        KW_V4(in, shelf_on ? x0[st] : 0.0, shelf_on ? x1[st] : 0.0, f3[0], f3[1]);
+        const kw_v4d y = (b0 * in + b1 * in1 + b2 * in2 - a2 * o2) - a1 * o1;
+        f3 = f2;
+        f2 = f1;
+        f1 = y;
+        if (shelf_on && hp_on) {
+            in2 = in1;
+            in1 = in;
+            o2 = o1;
+            o1 = y;
+            acc += y * y;           /* lanes 2, 3: z(st - LAG)^2 */
+            if (mono)
+                ex += y[2] * y[3];
+        } else {
+            const long long sm = -(long long)shelf_on, hm = -(long long)hp_on;
+            const kw_v4i on = { sm, sm, hm, hm };
+            in2 = KW_PICK(on, in1, in2);
+            in1 = KW_PICK(on, in, in1);
+            o2 = KW_PICK(on, o1, o2);
+            o1 = KW_PICK(on, y, o1);
+            if (hp_on) {
+                acc += y * y;
+                if (mono)
+                    ex += y[2] * y[3];
+            }
+        }
     }
-    for (int k = 0; k < 2; k++) {
-        kw_state *s = &m->kw[c + k];
-        s->x1 = sx1[k];
-        s->x2 = sx2[k];
-        s->y1 = sy1[k];
-        s->y2 = sy2[k];
-        s->z1 = sz1[k];
-        s->z2 = sz2[k];
-        kw_state_flush(s);
-    }
-    e[0] = acc[0];
-    e[1] = acc[1];
+    s0->x1 = in1[0];
+    s1->x1 = in1[1];
+    s0->x2 = in2[0];
+    s1->x2 = in2[1];
+    s0->y1 = o1[0];
+    s1->y1 = o1[1];
+    s0->y2 = o2[0];
+    s1->y2 = o2[1];
+    s0->z1 = o1[2];
+    s1->z1 = o1[3];
+    s0->z2 = o2[2];
+    s1->z2 = o2[3];
+    kw_state_flush(s0);
+    kw_state_flush(s1);
+    e[0] = acc[2];
+    e[1] = acc[3];
     e[2] = ex;
 }
 
@@ -424,7 +466,7 @@ lathe_status lathe_loudness_process(lathe_loudness_meter *m, const float *const 
             }
             if (c + 1 < m->channels && m->weight[c + 1] != 0.0) {
                 double s[3];
-                kweight_pair(m, c, ch[c] + i, ch[c + 1] + i, run, s);
+                kweight_pair(m, c, ch[c] + i, ch[c + 1] + i, run, c == 0 && m->mono_fold, s);
                 e += m->weight[c] * s[0] + m->weight[c + 1] * s[1];
                 if (c == 0 && m->mono_fold) /* (zL + zR)/2 on both channels */
                     m->acc_mono += 0.5 * (s[0] + s[1] + 2.0 * s[2]);
