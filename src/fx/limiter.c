@@ -385,23 +385,33 @@ LATHE_HOT static void clean_input(float *restrict out, const float *restrict x,
             out[i] = g[i] == 1.0f ? out[i] : out[i] * g[i];
 }
 
-/* Step 7 for one channel: IN enters the delay line at W0, Y gets what leaves it, times
- * GAIN where the gain is under 1 (then clamped to CLAMP, CLAMP_NEW from SWITCH_AT on). */
+/* Step 7 for one channel: IN enters the delay line at W0, Y gets what leaves it (the
+ * input LATENCY frames earlier: from the ring for the first frames, then from IN
+ * itself), times GAIN where the gain is under 1 (then clamped to CLAMP, CLAMP_NEW from
+ * SWITCH_AT on). The ring then keeps the newest frames. */
 LATHE_HOT static void delay_out(float *restrict ring, size_t mask, size_t w0, size_t latency,
                                 const float *restrict in, const double *restrict gain,
                                 float *restrict y, size_t n, float clamp, float clamp_new,
                                 size_t switch_at)
 {
-    for (size_t i = 0; i < n; i++) {    /* the ring may be shorter than N + LATENCY */
-        ring[(w0 + i) & mask] = in[i];
-        y[i] = ring[(w0 + i - latency) & mask];
-    }
+    const size_t size = mask + 1, head = n < latency ? n : latency;
+    /* ring -> y[0 .. head), in at most two runs */
+    size_t r = (w0 - latency) & mask, first = size - r < head ? size - r : head;
+    memcpy(y, ring + r, sizeof(float) * first);
+    memcpy(y + first, ring, sizeof(float) * (head - first));
+    if (n > head)
+        memcpy(y + head, in, sizeof(float) * (n - head));
+    /* in -> ring (its newest SIZE frames at most), in at most two runs */
+    const size_t from = n > size ? n - size : 0, len = n - from;
+    r = (w0 + from) & mask;
+    first = size - r < len ? size - r : len;
+    memcpy(ring + r, in + from, sizeof(float) * first);
+    memcpy(ring, in + from + first, sizeof(float) * (len - first));
     for (size_t i = 0; i < n; i++) {
-        if (gain[i] < 1.0) {
-            const float c = i < switch_at ? clamp : clamp_new;
-            float v = (float)((double)y[i] * gain[i]);
-            y[i] = v > c ? c : v < -c ? -c : v;
-        }
+        const float c = i < switch_at ? clamp : clamp_new;
+        float v = (float)((double)y[i] * gain[i]);
+        v = v > c ? c : v < -c ? -c : v;
+        y[i] = gain[i] < 1.0 ? v : y[i];
     }
 }
 
