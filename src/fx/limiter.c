@@ -295,8 +295,17 @@ static void lim_set_param(void *state, int id, double v)
     }
 }
 
+/* The state of steps 4-6, copied into a local for the per-frame loop so the compiler
+ * keeps it in registers (the rings' stores could otherwise alias it). */
+typedef struct chain_regs {
+    lathe_peak_hold hold;
+    lathe_boxcar box[3];
+    double e_fast, e_slow;
+    int quiet;
+} chain_regs;
+
 /* Steps 4-6 for one channel: reduction R (dB) in, smoothed reduction Z (dB) out. */
-static inline double chain_step(lim_chan *k, double r, int mode, const lim_state *s)
+static inline double chain_step(chain_regs *k, double r, int mode, const lim_state *s)
 {
     const double h = lathe_peak_hold_push(&k->hold, r);
     double e = k->e_fast;
@@ -344,28 +353,40 @@ static double chain_run(lim_chan *k, const float *pk, const float *t, size_t n, 
                         const lim_state *s, double *sum, long long *active)
 {
     static const double ln10_20 = M_LN10 / 20.0;
-    double z_max = 0.0, z_prev = 0.0, g_prev = 1.0;
+    double z_max = 0.0, z_prev = 0.0, g_prev = 1.0, zsum = *sum;
+    long long act = *active;
+    double *restrict gain = k->gain;
+    chain_regs c = { k->hold, { k->box[0], k->box[1], k->box[2] }, k->e_fast, k->e_slow,
+                     k->quiet };
     for (size_t i = 0; i < n; i++) {
-        if (k->quiet && !(pk[i] > t[i])) {
-            lathe_peak_hold_push_zero_empty(&k->hold);
-            k->gain[i] = 1.0;
+        if (c.quiet && !(pk[i] > t[i])) {
+            lathe_peak_hold_push_zero_empty(&c.hold);
+            gain[i] = 1.0;
             continue;
         }
         const double r = pk[i] > t[i] ? 20.0 * log10((double)pk[i] / (double)t[i]) : 0.0;
-        const double z = chain_step(k, r, mode, s);
+        const double z = chain_step(&c, r, mode, s);
         if (z > 0.0) {
             if (z != z_prev) {
                 z_prev = z;
                 g_prev = exp(-z * ln10_20);
             }
-            k->gain[i] = g_prev;
-            *sum += z;
-            *active += z > 0.1;
+            gain[i] = g_prev;
+            zsum += z;
+            act += z > 0.1;
             z_max = z > z_max ? z : z_max;
         } else {
-            k->gain[i] = 1.0;
+            gain[i] = 1.0;
         }
     }
+    k->hold = c.hold;
+    for (int b = 0; b < 3; b++)
+        k->box[b] = c.box[b];
+    k->e_fast = c.e_fast;
+    k->e_slow = c.e_slow;
+    k->quiet = c.quiet;
+    *sum = zsum;
+    *active = act;
     return z_max;
 }
 
