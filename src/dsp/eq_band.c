@@ -115,119 +115,11 @@ double lathe_eq_cascade_mag2(const lathe_eq_cascade *c, double phi)
 
 /* One section, direct form I, in the evaluation order every function here uses:
  *   y = b0 x + (((b1 x1 + b2 x2) - a2 y2) - a1 y1).
- * The path from the input x to y is one multiply and one addition (which the two-channel
- * kernel below needs: there it is carried from frame to frame), from y1 to y three
+ * The path from the input x to y is one multiply and one addition (which the pipelined
+ * kernels below need: there it is carried from frame to frame), from y1 to y three
  * operations. */
 #define EQ_SECTION(b0, b1, b2, a1, a2, x, x1, x2, y1, y2)                                   \
     ((b0) * (x) + ((((b1) * (x1) + (b2) * (x2)) - (a2) * (y2)) - (a1) * (y1)))
-
-/* Four doubles in one vector (GCC/Clang vector extension): lane-wise IEEE double
- * arithmetic, exactly the operations of the scalar code, in an AVX2 clone as in the
- * baseline build. */
-typedef double eq_v4 __attribute__((vector_size(32)));
-typedef long long eq_v4i __attribute__((vector_size(32)));
-
-/* DST = (A, B, C, D), through memory (element-wise vector constructors draw false
- * "may be used uninitialized" warnings from GCC 12). */
-#define EQ_V4(dst, a, b, c, d)                                                             \
-    do {                                                                                   \
-        const double v4_[4] = { (a), (b), (c), (d) };                                      \
-        memcpy(&(dst), v4_, sizeof v4_);                                                   \
-    } while (0)
-
-/* (A2, A3, B0, B1) and (A0, A1, B0, B1), as one permute in registers. */
-#if defined(__clang__)
-#define EQ_SHIFT(a, b) __builtin_shufflevector((a), (b), 2, 3, 4, 5)
-#define EQ_JOIN(a, b) __builtin_shufflevector((a), (b), 0, 1, 4, 5)
-#else
-#define EQ_SHIFT(a, b) __builtin_shuffle((a), (b), (eq_v4i){ 2, 3, 4, 5 })
-#define EQ_JOIN(a, b) __builtin_shuffle((a), (b), (eq_v4i){ 0, 1, 4, 5 })
-#endif
-
-/* Sections per pass of the two-channel kernel: two per vector, four vectors. */
-#define EQ_PASS 8
-
-/* Two channels through NS (1..EQ_PASS) sections, software-pipelined: vector g holds
- * sections 2g (lanes 0, 1: channels 0, 1) and 2g + 1 (lanes 2, 3), section k working on
- * frame i - k at step i, so every vector of a step depends only on the previous step and
- * all of them run in parallel. The first and last NS - 1 steps (where some section has no
- * frame) keep the idle lanes' histories unchanged. G = (NS + 1) / 2 is a constant at
- * every call, so the histories stay in registers. */
-static inline __attribute__((always_inline)) void skew_pass(const lathe_biquad_coefs *c,
-                                                            lathe_eq_hist *h0, lathe_eq_hist *h1,
-                                                            const int G, const int odd, int ns,
-                                                            double *d0, double *d1, size_t n)
-{
-    eq_v4 b0[EQ_PASS / 2], b1[EQ_PASS / 2], b2[EQ_PASS / 2], a1[EQ_PASS / 2], a2[EQ_PASS / 2];
-    eq_v4 x1[EQ_PASS / 2], x2[EQ_PASS / 2], y1[EQ_PASS / 2], y2[EQ_PASS / 2];
-    for (int g = 0; g < G; g++) {
-        /* an unused upper half (odd NS) runs an identity on whatever it gets */
-        const lathe_biquad_coefs lo = c[2 * g];
-        const lathe_biquad_coefs hi = 2 * g + 1 < ns ? c[2 * g + 1]
-                                                     : (lathe_biquad_coefs){ 1.0, 0.0, 0.0, 0.0, 0.0 };
-        const lathe_eq_hist z = { 0.0, 0.0, 0.0, 0.0 };
-        const lathe_eq_hist l0 = h0[2 * g], l1 = h1[2 * g];
-        const lathe_eq_hist u0 = 2 * g + 1 < ns ? h0[2 * g + 1] : z;
-        const lathe_eq_hist u1 = 2 * g + 1 < ns ? h1[2 * g + 1] : z;
-        EQ_V4(b0[g], lo.b0, lo.b0, hi.b0, hi.b0);
-        EQ_V4(b1[g], lo.b1, lo.b1, hi.b1, hi.b1);
-        EQ_V4(b2[g], lo.b2, lo.b2, hi.b2, hi.b2);
-        EQ_V4(a1[g], lo.a1, lo.a1, hi.a1, hi.a1);
-        EQ_V4(a2[g], lo.a2, lo.a2, hi.a2, hi.a2);
-        EQ_V4(x1[g], l0.x1, l1.x1, u0.x1, u1.x1);
-        EQ_V4(x2[g], l0.x2, l1.x2, u0.x2, u1.x2);
-        EQ_V4(y1[g], l0.y1, l1.y1, u0.y1, u1.y1);
-        EQ_V4(y2[g], l0.y2, l1.y2, u0.y2, u1.y2);
-    }
-    /* the output section's lanes: 0, 1 for an odd NS, 2, 3 for an even one */
-    const int lout = odd ? 0 : 2;
-    const size_t steps = n + (size_t)ns - 1;
-    for (size_t i = 0; i < steps; i++) {
-        /* inputs: the previous step's outputs (y1) shifted by one section */
-        eq_v4 in[EQ_PASS / 2];
-        const double f0 = i < n ? d0[i] : 0.0, f1 = i < n ? d1[i] : 0.0;
-        const eq_v4 fresh = { f0, f1, 0.0, 0.0 };
-        in[0] = EQ_JOIN(fresh, y1[0]);
-        for (int g = 1; g < G; g++)
-            in[g] = EQ_SHIFT(y1[g - 1], y1[g]);
-        const int edge = i + 1 < (size_t)ns || i >= n;
-        for (int g = 0; g < G; g++) {
-            const eq_v4 y = EQ_SECTION(b0[g], b1[g], b2[g], a1[g], a2[g], in[g], x1[g], x2[g],
-                                       y1[g], y2[g]);
-            if (!edge) {
-                x2[g] = x1[g];
-                x1[g] = in[g];
-                y2[g] = y1[g];
-                y1[g] = y;
-            } else {
-                /* section k works on frame i - k only if 0 <= i - k < n */
-                const long long k0 = 2 * g, k1 = 2 * g + 1;
-                const long long on0 = (long long)i >= k0 && (long long)i - k0 < (long long)n;
-                const long long on1 = (long long)i >= k1 && (long long)i - k1 < (long long)n;
-                const long long mv[4] = { -on0, -on0, -on1, -on1 };
-                eq_v4i m;
-                memcpy(&m, mv, sizeof m);
-                x2[g] = (eq_v4)(((eq_v4i)x1[g] & m) | ((eq_v4i)x2[g] & ~m));
-                x1[g] = (eq_v4)(((eq_v4i)in[g] & m) | ((eq_v4i)x1[g] & ~m));
-                y2[g] = (eq_v4)(((eq_v4i)y1[g] & m) | ((eq_v4i)y2[g] & ~m));
-                y1[g] = (eq_v4)(((eq_v4i)y & m) | ((eq_v4i)y1[g] & ~m));
-            }
-        }
-        if (i + 1 >= (size_t)ns) {
-            const size_t m = i + 1 - (size_t)ns;
-            d0[m] = y1[G - 1][lout];
-            d1[m] = y1[G - 1][lout + 1];
-        }
-    }
-    for (int g = 0; g < G; g++) {
-        h0[2 * g] = (lathe_eq_hist){ x1[g][0], x2[g][0], y1[g][0], y2[g][0] };
-        h1[2 * g] = (lathe_eq_hist){ x1[g][1], x2[g][1], y1[g][1], y2[g][1] };
-        if (2 * g + 1 < ns) {
-            h0[2 * g + 1] = (lathe_eq_hist){ x1[g][2], x2[g][2], y1[g][2], y2[g][2] };
-            h1[2 * g + 1] = (lathe_eq_hist){ x1[g][3], x2[g][3], y1[g][3], y2[g][3] };
-        }
-    }
-}
 
 static void flush_hist(lathe_eq_hist *h, int ns)
 {
@@ -237,30 +129,6 @@ static void flush_hist(lathe_eq_hist *h, int ns)
         h[k].y1 = lathe_flush(h[k].y1);
         h[k].y2 = lathe_flush(h[k].y2);
     }
-}
-
-LATHE_HOT void lathe_eq_sections_run2(const lathe_biquad_coefs *c, lathe_eq_hist *h0,
-                                      lathe_eq_hist *h1, int ns, double *x0, double *x1,
-                                      size_t n)
-{
-    ns = ns < LATHE_EQ_MAX_RUN ? ns : LATHE_EQ_MAX_RUN;
-    if (n > 0) {
-        for (int k = 0; k < ns; k += EQ_PASS) {
-            const int m = ns - k < EQ_PASS ? ns - k : EQ_PASS;
-            switch (m) {
-            case 1: skew_pass(c + k, h0 + k, h1 + k, 1, 1, m, x0, x1, n); break;
-            case 2: skew_pass(c + k, h0 + k, h1 + k, 1, 0, m, x0, x1, n); break;
-            case 3: skew_pass(c + k, h0 + k, h1 + k, 2, 1, m, x0, x1, n); break;
-            case 4: skew_pass(c + k, h0 + k, h1 + k, 2, 0, m, x0, x1, n); break;
-            case 5: skew_pass(c + k, h0 + k, h1 + k, 3, 1, m, x0, x1, n); break;
-            case 6: skew_pass(c + k, h0 + k, h1 + k, 3, 0, m, x0, x1, n); break;
-            case 7: skew_pass(c + k, h0 + k, h1 + k, 4, 1, m, x0, x1, n); break;
-            default: skew_pass(c + k, h0 + k, h1 + k, 4, 0, m, x0, x1, n); break;
-            }
-        }
-    }
-    flush_hist(h0, ns);
-    flush_hist(h1, ns);
 }
 
 void lathe_eq_sections_run(const lathe_biquad_coefs *c, lathe_eq_hist *h, int ns, double *x,
@@ -299,13 +167,282 @@ void lathe_eq_sections_run(const lathe_biquad_coefs *c, lathe_eq_hist *h, int ns
     flush_hist(h, ns);
 }
 
-void lathe_eq_sections_run1(const lathe_biquad_coefs *c, lathe_eq_hist *h, int ns, double *x,
-                            double *scratch, size_t n)
+/* ---- pipelined kernels ----
+ * A pass runs up to 4 PV sections ("slots") of one or two channels in PV vectors of four
+ * doubles, software-pipelined: with W lanes per slot (W = 2: the two channels; W = 1: one
+ * channel) a vector holds 4 / W slots, slot k in vector k / (4 / W), lanes
+ * (k mod (4 / W)) W + channel. At step i slot k works on frame i - k: its input is slot
+ * k - 1's output of step i - 1 (the previous vectors shifted up by W lanes), slot 0's the
+ * fresh frame i; so every vector of a step depends only on the previous step and all of
+ * them run in parallel. The last slot's output of step i is frame i + 1 - m (m slots).
+ * Steps where every slot has a frame run the vector loop below; the first and last m - 1
+ * steps (some slot idle: its history stays unchanged) run slot by slot (pipe_edge).
+ * Every slot computes EQ_SECTION with the same operands as lathe_eq_sections_run, so
+ * each channel gets its samples and histories bit for bit. */
+
+/* Four doubles in one vector (GCC/Clang vector extension): lane-wise IEEE double
+ * arithmetic, exactly the operations of the scalar code, in an AVX2 clone as in the
+ * baseline build. */
+typedef double eq_v4 __attribute__((vector_size(32)));
+typedef long long eq_v4i __attribute__((vector_size(32)));
+
+#if defined(__clang__)
+#define EQ_SHUF(a, b, i, j, k, l) __builtin_shufflevector((a), (b), i, j, k, l)
+#else
+#define EQ_SHUF(a, b, i, j, k, l) __builtin_shuffle((a), (b), (eq_v4i){ i, j, k, l })
+#endif
+
+#define PV 4            /* vectors per pass */
+
+typedef struct eq_pipe {
+    eq_v4 b0[PV], b1[PV], b2[PV], a1[PV], a2[PV];
+    eq_v4 x1[PV], x2[PV], y1[PV], y2[PV];
+    eq_v4i keep[PV];     /* lanes that pass their input on unchanged */
+    int w, m, mc[2];     /* lanes per slot, slots in use, sections per channel (<= m) */
+} eq_pipe;
+
+/* Loads slots 0 .. m-1 of a pass: channel CH's sections C[CH][K0 ..], histories H[CH][K0 ..],
+ * MC[CH] of them; the slots of a channel past its sections pass their input on exactly
+ * (keep), the lanes past m run an identity that feeds nothing. */
+static void pipe_load(eq_pipe *p, int w, const lathe_biquad_coefs *const c[2],
+                      lathe_eq_hist *const h[2], int k0, const int mc[2])
 {
-    lathe_eq_hist quiet[LATHE_EQ_MAX_RUN];
-    memset(quiet, 0, sizeof quiet);
-    memset(scratch, 0, sizeof(double) * n);
-    lathe_eq_sections_run2(c, h, quiet, ns, x, scratch, n);
+    const int s = 4 / w;
+    p->w = w;
+    p->mc[0] = mc[0];
+    p->mc[1] = w == 2 ? mc[1] : 0;
+    p->m = p->mc[0] > p->mc[1] ? p->mc[0] : p->mc[1];
+    for (int v = 0; v < PV; v++)
+        for (int l = 0; l < 4; l++) {
+            const int k = v * s + l / w, ch = l % w;
+            lathe_biquad_coefs cf = { 1.0, 0.0, 0.0, 0.0, 0.0 };
+            lathe_eq_hist hs = { 0.0, 0.0, 0.0, 0.0 };
+            if (k < p->mc[ch]) {
+                cf = c[ch][k0 + k];
+                hs = h[ch][k0 + k];
+            }
+            p->b0[v][l] = cf.b0;
+            p->b1[v][l] = cf.b1;
+            p->b2[v][l] = cf.b2;
+            p->a1[v][l] = cf.a1;
+            p->a2[v][l] = cf.a2;
+            p->x1[v][l] = hs.x1;
+            p->x2[v][l] = hs.x2;
+            p->y1[v][l] = hs.y1;
+            p->y2[v][l] = hs.y2;
+            p->keep[v][l] = k >= p->mc[ch] && k < p->m ? -1 : 0;
+        }
+}
+
+static void pipe_save(const eq_pipe *p, lathe_eq_hist *const h[2], int k0)
+{
+    const int w = p->w, s = 4 / w;
+    for (int v = 0; v < PV; v++)
+        for (int l = 0; l < 4; l++) {
+            const int k = v * s + l / w, ch = l % w;
+            if (k < p->mc[ch])
+                h[ch][k0 + k] = (lathe_eq_hist){ p->x1[v][l], p->x2[v][l], p->y1[v][l],
+                                                 p->y2[v][l] };
+        }
+}
+
+/* Step I of a pass over N frames, slot by slot (last slot first, so each reads its
+ * predecessor's output of step I - 1); slots without a frame keep their history. */
+static void pipe_edge(eq_pipe *p, double *d0, double *d1, size_t i, size_t n)
+{
+    const int w = p->w, s = 4 / w, m = p->m;
+    for (int k = m - 1; k >= 0; k--) {
+        if (i < (size_t)k || i - (size_t)k >= n)
+            continue;
+        for (int ch = 0; ch < w; ch++) {
+            const int v = k / s, l = (k % s) * w + ch;
+            /* slot 0: frame i; slot k: slot k - 1's output of step i - 1 (lane l - w) */
+            const double x = k == 0 ? (ch ? d1[i] : d0[i])
+                                    : l >= w ? p->y1[v][l - w] : p->y1[v - 1][l - w + 4];
+            const double y = p->keep[v][l] ? x
+                                           : EQ_SECTION(p->b0[v][l], p->b1[v][l], p->b2[v][l],
+                                                        p->a1[v][l], p->a2[v][l], x, p->x1[v][l],
+                                                        p->x2[v][l], p->y1[v][l], p->y2[v][l]);
+            p->x2[v][l] = p->x1[v][l];
+            p->x1[v][l] = x;
+            p->y2[v][l] = p->y1[v][l];
+            p->y1[v][l] = y;
+        }
+    }
+    if (i + 1 >= (size_t)m && i + 1 - (size_t)m < n) {
+        const int v = (m - 1) / s, l = ((m - 1) % s) * w;
+        d0[i + 1 - (size_t)m] = p->y1[v][l];
+        if (w == 2)
+            d1[i + 1 - (size_t)m] = p->y1[v][l + 1];
+    }
+}
+
+/* Steps I0 .. I1 (every slot has a frame) of a pass of M = (G - 1) 4 / W + LOUT / W + 1
+ * slots, the output in lane LOUT (.. LOUT + 1) of vector G - 1; KEEP: some lanes pass
+ * their input on. The state is carried as x1, y1 and p = ((b1 x1 + b2 x2) - a2 y2), the
+ * part of the next EQ_SECTION that the previous step already knows (the same operations:
+ * 3 registers per vector instead of 4); the last step also yields x2, y2. */
+static inline __attribute__((always_inline)) void pipe_main(eq_pipe *st, const int W, const int G,
+                                                             const int LOUT, const int KEEP,
+                                                             double *d0, double *d1, size_t i0,
+                                                             size_t i1)
+{
+    eq_v4 b0[PV], b1[PV], b2[PV], a1[PV], a2[PV], x1[PV], y1[PV], p[PV], x2[PV], y2[PV];
+    eq_v4i keep[PV];
+    const size_t lag = (size_t)(((G - 1) * 4 + LOUT) / W);       /* m - 1 */
+    for (int g = 0; g < G; g++) {
+        b0[g] = st->b0[g];
+        b1[g] = st->b1[g];
+        b2[g] = st->b2[g];
+        a1[g] = st->a1[g];
+        a2[g] = st->a2[g];
+        x1[g] = st->x1[g];
+        y1[g] = st->y1[g];
+        keep[g] = st->keep[g];
+        p[g] = (b1[g] * x1[g] + b2[g] * st->x2[g]) - a2[g] * st->y2[g];
+    }
+    /* one step: slot inputs from the previous step's outputs, vectors last to first so
+     * each reads its predecessor's outputs before they are replaced */
+#define PIPE_STEP(i, LAST)                                                                  \
+    do {                                                                                    \
+        const eq_v4 f = { d0[i], W == 2 ? d1[i] : 0.0, 0.0, 0.0 };                          \
+        for (int g = G - 1; g >= 0; g--) {                                                  \
+            const eq_v4 prev = y1[g > 0 ? g - 1 : 0];                                       \
+            const eq_v4 in = g > 0 ? (W == 2 ? EQ_SHUF(prev, y1[g], 2, 3, 4, 5)              \
+                                             : EQ_SHUF(prev, y1[g], 3, 4, 5, 6))             \
+                                   : (W == 2 ? EQ_SHUF(f, y1[g], 0, 1, 4, 5)                 \
+                                             : EQ_SHUF(f, y1[g], 0, 4, 5, 6));               \
+            eq_v4 y = b0[g] * in + (p[g] - a1[g] * y1[g]);                                  \
+            if (KEEP)                                                                       \
+                y = (eq_v4)(((eq_v4i)in & keep[g]) | ((eq_v4i)y & ~keep[g]));               \
+            if (LAST) {                                                                     \
+                x2[g] = x1[g];                                                              \
+                y2[g] = y1[g];                                                              \
+            }                                                                               \
+            p[g] = (b1[g] * in + b2[g] * x1[g]) - a2[g] * y1[g];                            \
+            x1[g] = in;                                                                     \
+            y1[g] = y;                                                                      \
+        }                                                                                   \
+        d0[(i) - lag] = y1[G - 1][LOUT];                                                    \
+        if (W == 2)                                                                         \
+            d1[(i) - lag] = y1[G - 1][LOUT + 1];                                            \
+    } while (0)
+    size_t i = i0;
+    for (; i + 1 < i1; i += 2) {
+        PIPE_STEP(i, 0);
+        PIPE_STEP(i + 1, 0);
+    }
+    if (i < i1)
+        PIPE_STEP(i, 0);
+    PIPE_STEP(i1, 1);
+#undef PIPE_STEP
+    for (int g = 0; g < G; g++) {
+        st->x1[g] = x1[g];
+        st->x2[g] = x2[g];
+        st->y1[g] = y1[g];
+        st->y2[g] = y2[g];
+    }
+}
+
+/* pipe_main for the pass's shape. */
+static inline __attribute__((always_inline)) void pipe_dispatch(eq_pipe *p, double *d0,
+                                                                 double *d1, size_t i0, size_t i1)
+{
+    const int keep = p->w == 2 && p->mc[0] != p->mc[1];
+    const int key = p->w == 1 ? p->m : 16 + 8 * keep + p->m;
+#define EQ_CASE(k, w, g, lout, kp)                                                          \
+    case k: pipe_main(p, w, g, lout, kp, d0, d1, i0, i1); break
+    switch (key) {
+    EQ_CASE(1, 1, 1, 0, 0); EQ_CASE(2, 1, 1, 1, 0); EQ_CASE(3, 1, 1, 2, 0);
+    EQ_CASE(4, 1, 1, 3, 0); EQ_CASE(5, 1, 2, 0, 0); EQ_CASE(6, 1, 2, 1, 0);
+    EQ_CASE(7, 1, 2, 2, 0); EQ_CASE(8, 1, 2, 3, 0); EQ_CASE(9, 1, 3, 0, 0);
+    EQ_CASE(10, 1, 3, 1, 0); EQ_CASE(11, 1, 3, 2, 0); EQ_CASE(12, 1, 3, 3, 0);
+    EQ_CASE(13, 1, 4, 0, 0); EQ_CASE(14, 1, 4, 1, 0); EQ_CASE(15, 1, 4, 2, 0);
+    EQ_CASE(16, 1, 4, 3, 0);
+    EQ_CASE(17, 2, 1, 0, 0); EQ_CASE(18, 2, 1, 2, 0); EQ_CASE(19, 2, 2, 0, 0);
+    EQ_CASE(20, 2, 2, 2, 0); EQ_CASE(21, 2, 3, 0, 0); EQ_CASE(22, 2, 3, 2, 0);
+    EQ_CASE(23, 2, 4, 0, 0); EQ_CASE(24, 2, 4, 2, 0);
+    EQ_CASE(25, 2, 1, 0, 1); EQ_CASE(26, 2, 1, 2, 1); EQ_CASE(27, 2, 2, 0, 1);
+    EQ_CASE(28, 2, 2, 2, 1); EQ_CASE(29, 2, 3, 0, 1); EQ_CASE(30, 2, 3, 2, 1);
+    EQ_CASE(31, 2, 4, 0, 1); EQ_CASE(32, 2, 4, 2, 1);
+    default: break;
+    }
+#undef EQ_CASE
+}
+
+/* NS[CH] sections C[CH] (histories H[CH]) on channel CH's X[CH] (one channel if W = 1),
+ * in passes of 4 PV / W slots. */
+static LATHE_HOT void pipe_run(int w, const lathe_biquad_coefs *const c[2],
+                               lathe_eq_hist *const h[2], const int ns[2], double *const x[2],
+                               size_t n)
+{
+    const int per = 4 * PV / w;
+    const int most = w == 2 && ns[1] > ns[0] ? ns[1] : ns[0];
+    for (int k = 0; k < most; k += per) {
+        eq_pipe p;
+        int mc[2];
+        for (int ch = 0; ch < 2; ch++) {
+            const int r = ch < w ? ns[ch] - k : 0;
+            mc[ch] = r < 0 ? 0 : r > per ? per : r;
+        }
+        pipe_load(&p, w, c, h, k, mc);
+        const size_t m = (size_t)p.m, steps = n + m - 1;
+        size_t i = 0;
+        if (n >= m) {
+            for (; i + 1 < m; i++)
+                pipe_edge(&p, x[0], x[1], i, n);
+            pipe_dispatch(&p, x[0], x[1], m - 1, n - 1);
+            i = n;
+        }
+        for (; i < steps; i++)
+            pipe_edge(&p, x[0], x[1], i, n);
+        pipe_save(&p, h, k);
+    }
+}
+
+void lathe_eq_sections_run2(const lathe_biquad_coefs *c, lathe_eq_hist *h0, lathe_eq_hist *h1,
+                            int ns, double *x0, double *x1, size_t n)
+{
+    ns = ns < LATHE_EQ_MAX_RUN ? ns : LATHE_EQ_MAX_RUN;
+    lathe_eq_sections_run_pair(c, h0, ns, x0, c, h1, ns, x1, n);
+}
+
+void lathe_eq_sections_run_pair(const lathe_biquad_coefs *c0, lathe_eq_hist *h0, int ns0,
+                                double *x0, const lathe_biquad_coefs *c1, lathe_eq_hist *h1,
+                                int ns1, double *x1, size_t n)
+{
+    ns0 = ns0 < 0 ? 0 : ns0 < LATHE_EQ_MAX_RUN ? ns0 : LATHE_EQ_MAX_RUN;
+    ns1 = ns1 < 0 ? 0 : ns1 < LATHE_EQ_MAX_RUN ? ns1 : LATHE_EQ_MAX_RUN;
+    if (ns0 == 0 || ns1 == 0) {        /* one channel: its own kernel */
+        if (ns0 > 0)
+            lathe_eq_sections_run1(c0, h0, ns0, x0, n);
+        if (ns1 > 0)
+            lathe_eq_sections_run1(c1, h1, ns1, x1, n);
+        return;
+    }
+    if (n > 0) {
+        const lathe_biquad_coefs *const c[2] = { c0, c1 };
+        lathe_eq_hist *const h[2] = { h0, h1 };
+        const int ns[2] = { ns0, ns1 };
+        double *const x[2] = { x0, x1 };
+        pipe_run(2, c, h, ns, x, n);
+    }
+    flush_hist(h0, ns0);
+    flush_hist(h1, ns1);
+}
+
+void lathe_eq_sections_run1(const lathe_biquad_coefs *c, lathe_eq_hist *h, int ns, double *x,
+                            size_t n)
+{
+    ns = ns < 0 ? 0 : ns < LATHE_EQ_MAX_RUN ? ns : LATHE_EQ_MAX_RUN;
+    if (n > 0 && ns > 0) {
+        const lathe_biquad_coefs *const c2[2] = { c, c };
+        lathe_eq_hist *const h2[2] = { h, h };
+        const int n2[2] = { ns, 0 };
+        double *const x2[2] = { x, x };
+        pipe_run(1, c2, h2, n2, x2, n);
+    }
+    flush_hist(h, ns);
 }
 
 void lathe_eq_hist_identity(lathe_eq_hist *h, double last, double prev)

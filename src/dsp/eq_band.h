@@ -79,15 +79,24 @@ void lathe_eq_sections_run(const lathe_biquad_coefs *c, lathe_eq_hist *h, int ns
                            size_t n);
 
 /* The same on two channels at once (histories H0 for X0, H1 for X1): each channel's
- * samples are exactly those of lathe_eq_sections_run. */
+ * samples and histories are exactly those of lathe_eq_sections_run. Software-pipelined
+ * (up to 8 sections in flight at once, each a frame behind its predecessor), two sections
+ * of both channels per 4-lane vector. */
 void lathe_eq_sections_run2(const lathe_biquad_coefs *c, lathe_eq_hist *h0, lathe_eq_hist *h1,
                             int ns, double *x0, double *x1, size_t n);
 
-/* lathe_eq_sections_run on one channel through the two-channel kernel, a silent partner
- * in SCRATCH (N samples, overwritten): the same samples, computed in a software pipeline
- * (several sections in flight) instead of one section after another. */
+/* Two channels, each through its own sections (NS0 sections C0, histories H0 on X0; NS1
+ * sections C1, H1 on X1; either NS may be 0): each channel exactly lathe_eq_sections_run
+ * on it, both in one pipeline (a channel with fewer sections passes its samples on
+ * untouched through the other's extra slots). */
+void lathe_eq_sections_run_pair(const lathe_biquad_coefs *c0, lathe_eq_hist *h0, int ns0,
+                                double *x0, const lathe_biquad_coefs *c1, lathe_eq_hist *h1,
+                                int ns1, double *x1, size_t n);
+
+/* lathe_eq_sections_run on one channel, software-pipelined with four sections per 4-lane
+ * vector (up to 16 in flight): the same samples and histories. */
 void lathe_eq_sections_run1(const lathe_biquad_coefs *c, lathe_eq_hist *h, int ns, double *x,
-                            double *scratch, size_t n);
+                            size_t n);
 
 /* The histories of LATHE_EQ_MAX_SECTIONS identity sections fed with ..., PREV, LAST. */
 void lathe_eq_hist_identity(lathe_eq_hist *h, double last, double prev);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "dsp/eq_band.h"
 #include "dsp/fir_convolve.h"
+#include "dsp/simd.h"
 #include "dsp/smooth.h"
 #include "fx/registry.h"
 
@@ -74,7 +75,7 @@ typedef struct eq_state {
     size_t glide;
     band b[NBANDS];
     double *x[MAXCH];                   /* max_block frames per channel */
-    double *mbuf, *sbuf, *dry, *quiet;  /* max_block frames each */
+    double *mbuf, *sbuf, *dry;          /* max_block frames each */
     double mixv[SUB];
     /* linear phase */
     lathe_fir_conv *conv;
@@ -202,16 +203,49 @@ static void retarget(eq_state *s, band *bd)
     design_now(s, bd);
 }
 
+/* Mid M = (L + R) / 2 and side S = (L - R) / 2 of N frames. */
+LATHE_HOT static void ms_split(const double *restrict l, const double *restrict r,
+                               double *restrict m, double *restrict sd, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        m[i] = 0.5 * (l[i] + r[i]);
+        sd[i] = 0.5 * (l[i] - r[i]);
+    }
+}
+
+/* L = M + S, R = M - S. */
+LATHE_HOT static void ms_join(double *restrict l, double *restrict r, const double *restrict m,
+                              const double *restrict sd, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        l[i] = m[i] + sd[i];
+        r[i] = m[i] - sd[i];
+    }
+}
+
+/* Block copies in and out of the double working buffers (exact, and rounded to nearest). */
+LATHE_HOT static void to_double(double *restrict d, const float *restrict f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        d[i] = f[i];
+}
+
+LATHE_HOT static void to_float(float *restrict f, const double *restrict d, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        f[i] = (float)d[i];
+}
+
 /* Runs BUF through the cascade; with MIX, y = dry + mix (wet - dry) per frame. */
 static void run_one(eq_state *s, const band *bd, lathe_eq_hist *st, double *buf, size_t n,
                     const double *mix)
 {
     if (!mix) {
-        lathe_eq_sections_run1(bd->cas.s, st, bd->cas.n, buf, s->quiet, n);
+        lathe_eq_sections_run1(bd->cas.s, st, bd->cas.n, buf, n);
         return;
     }
     memcpy(s->dry, buf, sizeof(double) * n);
-    lathe_eq_sections_run1(bd->cas.s, st, bd->cas.n, buf, s->quiet, n);
+    lathe_eq_sections_run1(bd->cas.s, st, bd->cas.n, buf, n);
     for (size_t i = 0; i < n; i++)
         buf[i] = s->dry[i] + mix[i] * (buf[i] - s->dry[i]);
 }
@@ -237,15 +271,9 @@ static void apply_band(eq_state *s, band *bd, size_t off, size_t n, const double
             break;
         }
         double *l = s->x[0] + off, *r = s->x[1] + off;
-        for (size_t i = 0; i < n; i++) {
-            s->mbuf[i] = 0.5 * (l[i] + r[i]);
-            s->sbuf[i] = 0.5 * (l[i] - r[i]);
-        }
+        ms_split(l, r, s->mbuf, s->sbuf, n);
         run_one(s, bd, bd->st[0], bd->chan == CH_MID ? s->mbuf : s->sbuf, n, mix);
-        for (size_t i = 0; i < n; i++) {
-            l[i] = s->mbuf[i] + s->sbuf[i];
-            r[i] = s->mbuf[i] - s->sbuf[i];
-        }
+        ms_join(l, r, s->mbuf, s->sbuf, n);
         break;
     }
     }
@@ -334,46 +362,94 @@ static int band_idle(const band *bd)
     return !bd->pending && !band_moving(bd) && band_silent(bd) && (!bd->live || bd->mix.value == 0.0);
 }
 
-/* A band that runs unchanged over the whole block on every channel: not idle, no
- * change pending, no glide, no fade, fully mixed in, stereo. band_process would run its
- * cascade on each channel over the block; run_steady does exactly that for several such
- * bands in one pass (same samples: every section computes the same operations). */
-static int band_steady(const band *bd)
+/* Steady bands run unchanged over the whole block: not idle, no change pending, no
+ * glide, no fade, fully mixed in. band_process would run such a band's cascade over the
+ * block on its path(s); run_group does exactly that for several consecutive steady bands
+ * of one kind at once, each path through all its bands' sections in one kernel call:
+ *   GROUP_ALL  stereo bands (in mono also left and mid: the one channel), every channel;
+ *   GROUP_LR   left and right bands: channel 0 through the left ones, 1 the right ones;
+ *   GROUP_MS   mid and side bands: the mid (L + R) / 2 through the mid ones, the side
+ *              (L - R) / 2 through the side ones, split and joined once per group.
+ * Every path's sections run in band order with the histories and operations of
+ * band_process, so the samples are the same, except that a GROUP_MS group of several bands
+ * rounds L, R -> M, S -> L, R once instead of once per band (a difference in the last bits). */
+enum { GROUP_NONE = -1, GROUP_ALL, GROUP_LR, GROUP_MS };
+
+static int steady_group(const eq_state *s, const band *bd)
 {
-    return !band_idle(bd) && !bd->pending && !band_moving(bd) && !lathe_ramp_active(&bd->mix)
-           && bd->mix.value != 0.0 && bd->cas.n > 0 && bd->chan == CH_STEREO;
+    if (band_idle(bd) || bd->pending || band_moving(bd) || lathe_ramp_active(&bd->mix)
+        || bd->mix.value == 0.0 || bd->cas.n == 0)
+        return GROUP_NONE;
+    if (s->channels == 1)   /* mono: right and side bands have no signal (band_process) */
+        return bd->chan == CH_RIGHT || bd->chan == CH_SIDE ? GROUP_NONE : GROUP_ALL;
+    return bd->chan == CH_STEREO ? GROUP_ALL
+           : bd->chan == CH_LEFT || bd->chan == CH_RIGHT ? GROUP_LR : GROUP_MS;
 }
 
-/* Bands B0 .. B1-1 (steady, LATHE_EQ_MAX_RUN sections at most) over the block, channels in
- * pairs. */
-static void run_steady(eq_state *s, int b0, int b1, size_t frames)
+/* Which path of a GROUP_LR or GROUP_MS group a band runs on: 0 (left, mid) or 1. */
+static int group_path(const band *bd)
 {
-    lathe_biquad_coefs co[LATHE_EQ_MAX_RUN];
-    lathe_eq_hist h0[LATHE_EQ_MAX_RUN], h1[LATHE_EQ_MAX_RUN];
-    int ns = 0;
-    for (int b = b0; b < b1; b++)
-        for (int k = 0; k < s->b[b].cas.n; k++)
-            co[ns++] = s->b[b].cas.s[k];
-    for (int c = 0; c < s->channels; c += 2) {
-        const int two = c + 1 < s->channels;
-        int k = 0;
+    return bd->chan == CH_RIGHT || bd->chan == CH_SIDE;
+}
+
+/* Bands B0 .. B1-1 (steady, of kind KIND, LATHE_EQ_MAX_RUN sections at most per path)
+ * over the block. */
+static void run_group(eq_state *s, int kind, int b0, int b1, size_t frames)
+{
+    lathe_biquad_coefs co[2][LATHE_EQ_MAX_RUN];
+    lathe_eq_hist h[2][LATHE_EQ_MAX_RUN];
+    int ns[2] = { 0, 0 };
+    if (kind == GROUP_ALL) {
         for (int b = b0; b < b1; b++)
-            for (int j = 0; j < s->b[b].cas.n; j++, k++) {
-                h0[k] = s->b[b].st[c][j];
-                if (two)
-                    h1[k] = s->b[b].st[c + 1][j];
+            for (int k = 0; k < s->b[b].cas.n; k++)
+                co[0][ns[0]++] = s->b[b].cas.s[k];
+        for (int c = 0; c < s->channels; c += 2) {
+            const int two = c + 1 < s->channels;
+            int k = 0;
+            for (int b = b0; b < b1; b++)
+                for (int j = 0; j < s->b[b].cas.n; j++, k++) {
+                    h[0][k] = s->b[b].st[c][j];
+                    if (two)
+                        h[1][k] = s->b[b].st[c + 1][j];
+                }
+            if (two)
+                lathe_eq_sections_run2(co[0], h[0], h[1], ns[0], s->x[c], s->x[c + 1], frames);
+            else
+                lathe_eq_sections_run1(co[0], h[0], ns[0], s->x[c], frames);
+            k = 0;
+            for (int b = b0; b < b1; b++)
+                for (int j = 0; j < s->b[b].cas.n; j++, k++) {
+                    s->b[b].st[c][j] = h[0][k];
+                    if (two)
+                        s->b[b].st[c + 1][j] = h[1][k];
+                }
+        }
+    } else {
+        /* path p's histories: a left/right band's of channel p, a mid/side band's path 0 */
+        for (int b = b0; b < b1; b++) {
+            const band *bd = &s->b[b];
+            const int p = group_path(bd), hc = kind == GROUP_LR ? p : 0;
+            for (int k = 0; k < bd->cas.n; k++) {
+                co[p][ns[p]] = bd->cas.s[k];
+                h[p][ns[p]++] = bd->st[hc][k];
             }
-        if (two)
-            lathe_eq_sections_run2(co, h0, h1, ns, s->x[c], s->x[c + 1], frames);
-        else
-            lathe_eq_sections_run1(co, h0, ns, s->x[c], s->quiet, frames);
-        k = 0;
-        for (int b = b0; b < b1; b++)
-            for (int j = 0; j < s->b[b].cas.n; j++, k++) {
-                s->b[b].st[c][j] = h0[k];
-                if (two)
-                    s->b[b].st[c + 1][j] = h1[k];
-            }
+        }
+        double *x0 = s->x[0], *x1 = s->x[1];
+        if (kind == GROUP_MS) {
+            ms_split(s->x[0], s->x[1], s->mbuf, s->sbuf, frames);
+            x0 = s->mbuf;
+            x1 = s->sbuf;
+        }
+        lathe_eq_sections_run_pair(co[0], h[0], ns[0], x0, co[1], h[1], ns[1], x1, frames);
+        if (kind == GROUP_MS)
+            ms_join(s->x[0], s->x[1], s->mbuf, s->sbuf, frames);
+        ns[0] = ns[1] = 0;
+        for (int b = b0; b < b1; b++) {
+            band *bd = &s->b[b];
+            const int p = group_path(bd), hc = kind == GROUP_LR ? p : 0;
+            for (int k = 0; k < bd->cas.n; k++)
+                bd->st[hc][k] = h[p][ns[p]++];
+        }
     }
     for (int b = b0; b < b1; b++) {
         band *bd = &s->b[b];
@@ -550,7 +626,6 @@ static void eq_destroy(void *state)
     free(s->mbuf);
     free(s->sbuf);
     free(s->dry);
-    free(s->quiet);
     lathe_fir_conv_destroy(s->conv);
     if (s->dctplan)
         fftw_destroy_plan(s->dctplan);
@@ -598,8 +673,7 @@ static lathe_status eq_create(const lathe_fx_setup *setup, const double *p, void
         s->mbuf = malloc(sizeof(double) * setup->max_block);
         s->sbuf = malloc(sizeof(double) * setup->max_block);
         s->dry = malloc(sizeof(double) * setup->max_block);
-        s->quiet = malloc(sizeof(double) * setup->max_block);
-        if (!s->mbuf || !s->sbuf || !s->dry || !s->quiet)
+        if (!s->mbuf || !s->sbuf || !s->dry)
             st = LATHE_ERR_NO_MEMORY;
     }
     if (st != LATHE_OK) {
@@ -657,16 +731,20 @@ static void eq_process(void *state, float *const *ch, size_t frames)
         return;
     }
     for (int c = 0; c < s->channels; c++)
-        for (size_t i = 0; i < frames; i++)
-            s->x[c][i] = ch[c][i];
+        to_double(s->x[c], ch[c], frames);
     for (int b = 0; b < NBANDS;) {
         band *bd = &s->b[b];
-        if (band_steady(bd)) {
-            /* consecutive steady stereo bands: one pass through all their sections */
-            int e = b, ns = 0;
-            while (e < NBANDS && band_steady(&s->b[e]) && ns + s->b[e].cas.n <= LATHE_EQ_MAX_RUN)
-                ns += s->b[e++].cas.n;
-            run_steady(s, b, e, frames);
+        const int kind = steady_group(s, bd);
+        if (kind != GROUP_NONE) {
+            /* consecutive steady bands of one kind: one pass through all their sections */
+            int e = b, ns[2] = { 0, 0 };
+            while (e < NBANDS && steady_group(s, &s->b[e]) == kind) {
+                const int p = kind == GROUP_ALL ? 0 : group_path(&s->b[e]);
+                if (ns[p] + s->b[e].cas.n > LATHE_EQ_MAX_RUN)
+                    break;
+                ns[p] += s->b[e++].cas.n;
+            }
+            run_group(s, kind, b, e, frames);
             b = e;
             continue;
         }
@@ -683,8 +761,7 @@ static void eq_process(void *state, float *const *ch, size_t frames)
         b++;
     }
     for (int c = 0; c < s->channels; c++)
-        for (size_t i = 0; i < frames; i++)
-            ch[c][i] = (float)s->x[c][i];
+        to_float(ch[c], s->x[c], frames);
 }
 
 static size_t eq_latency(const void *state)

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The EQ section kernels of src/dsp/eq_band.c agree: the two-channel, software-pipelined
- * lathe_eq_sections_run2 gives each channel exactly (bit for bit) the samples and the
- * histories of lathe_eq_sections_run, for 1..32 sections (several passes), any block
- * length (0, 1, fewer frames than sections, long) and streams cut into blocks; and both
- * follow a plain direct form I recursion (y = b0 x + b1 x1 + b2 x2 - a1 y1 - a2 y2, the
- * textbook form, summed in another order): within 1e-13 of the peak up to 8 sections, 1e-9
- * for the long random cascades (up to 32 sections of gains up to 40 dB amplify rounding).
- * One channel through the two-channel kernel (lathe_eq_sections_run1) and the two-lane
- * biquad kernels (lathe_biquad_run2, lathe_biquad_run_series) give their scalar
- * counterparts' samples bit for bit too. */
+/* The EQ section kernels of src/dsp/eq_band.c agree: the software-pipelined kernels give
+ * every channel exactly (bit for bit) the samples and the histories of the scalar
+ * reference lathe_eq_sections_run, after every block of a stream cut into awkward block
+ * lengths (0, 1, 2, fewer frames than sections, one more or fewer, odd and even main
+ * loops, long):
+ *   lathe_eq_sections_run2      two channels, the same sections, 1..32 sections (passes of 8);
+ *   lathe_eq_sections_run1      one channel, four sections per vector, 1..32 (passes of 16);
+ *   lathe_eq_sections_run_pair  two channels with their own sections, 0..32 each (the
+ *                               shorter one passing its samples on through the other's
+ *                               extra slots).
+ * All follow a plain direct form I recursion (y = b0 x + b1 x1 + b2 x2 - a1 y1 - a2 y2,
+ * the textbook form, summed in another order): within 1e-13 of the peak up to 8
+ * sections, 1e-9 for the long random cascades (up to 32 sections of gains up to 40 dB
+ * amplify rounding). The two-lane biquad kernels (lathe_biquad_run2,
+ * lathe_biquad_run_series) give their scalar counterparts' samples bit for bit too. */
 #include <stdint.h>
 #include <string.h>
 #include "dsp/biquad.h"
@@ -79,12 +84,137 @@ static void test_biquad_kernels(void)
           "lathe_biquad_run_series gives two lathe_biquad_run's samples and states");
 }
 
+/* Block lengths the streams are cut into, in turn: around the pipelines' slot counts
+ * (8 for two channels, 16 for one), the two-step main loop's parities, long blocks. */
+static const size_t lens[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 15, 16, 17, 18, 19,
+                               31, 32, 33, 64, 511, 1000 };
+#define NLENS (sizeof lens / sizeof lens[0])
+
+enum { K_RUN2, K_RUN1, K_PAIR };
+
+/* Streams NF frames of random noise (with a stretch of exact zeros) through kernel KIND
+ * (C0: NS0 sections on channel 0; C1: NS1 on channel 1, the pair kernel only; run2 runs
+ * C0 on both, run1 channel 0 alone) in blocks cut by lens[] from PHASE on, and the same
+ * through lathe_eq_sections_run per channel. Returns 1 if the samples and, after every
+ * block, the histories agree bit for bit. */
+static int agree(int kind, const lathe_biquad_coefs *c0, int ns0, const lathe_biquad_coefs *c1,
+                 int ns1, size_t nf, size_t phase)
+{
+    static double x0[N], x1[N], r0[N], r1[N];
+    lathe_eq_hist h0[LATHE_EQ_MAX_RUN], h1[LATHE_EQ_MAX_RUN], g0[LATHE_EQ_MAX_RUN],
+        g1[LATHE_EQ_MAX_RUN];
+    if (kind == K_RUN2) {
+        c1 = c0;
+        ns1 = ns0;
+    } else if (kind == K_RUN1) {
+        ns1 = 0;
+    }
+    memset(h0, 0, sizeof h0);
+    memset(h1, 0, sizeof h1);
+    memset(g0, 0, sizeof g0);
+    memset(g1, 0, sizeof g1);
+    for (size_t i = 0; i < nf; i++) {
+        x0[i] = r0[i] = i >= 200 && i < 230 ? 0.0 : 2.0 * uniform() - 1.0;
+        x1[i] = r1[i] = i >= 210 && i < 260 ? 0.0 : 2.0 * uniform() - 1.0;
+    }
+    int ok = 1;
+    for (size_t off = 0, b = phase; off < nf; b++) {
+        size_t len = lens[b % NLENS];
+        len = len > nf - off ? nf - off : len;
+        switch (kind) {
+        case K_RUN2:
+            lathe_eq_sections_run2(c0, h0, h1, ns0, x0 + off, x1 + off, len);
+            break;
+        case K_RUN1:
+            lathe_eq_sections_run1(c0, h0, ns0, x0 + off, len);
+            break;
+        default:
+            lathe_eq_sections_run_pair(c0, h0, ns0, x0 + off, c1, h1, ns1, x1 + off, len);
+            break;
+        }
+        lathe_eq_sections_run(c0, g0, ns0, r0 + off, len);
+        lathe_eq_sections_run(c1, g1, ns1, r1 + off, len);
+        ok &= !memcmp(h0, g0, sizeof(lathe_eq_hist) * (size_t)ns0)
+              && !memcmp(h1, g1, sizeof(lathe_eq_hist) * (size_t)ns1);
+        off += len;
+    }
+    return ok && !memcmp(x0, r0, sizeof(double) * nf) && !memcmp(x1, r1, sizeof(double) * nf);
+}
+
+/* Every kernel against the scalar reference, bit for bit. */
+static void test_kernels_exact(void)
+{
+    const size_t nf = getenv("LATHE_SANITIZED") ? 1200 : 2500;
+    lathe_biquad_coefs c0[LATHE_EQ_MAX_RUN], c1[LATHE_EQ_MAX_RUN];
+    for (int k = 0; k < LATHE_EQ_MAX_RUN; k++) {
+        random_section(&c0[k]);
+        random_section(&c1[k]);
+    }
+    int bad2 = 0, bad1 = 0, badp = 0, first2 = 0, first1 = 0, firstp0 = -1, firstp1 = -1;
+    for (int ns = 1; ns <= LATHE_EQ_MAX_RUN; ns++)
+        for (size_t phase = 0; phase < 3; phase++) {
+            if (!agree(K_RUN2, c0, ns, NULL, 0, nf, phase * 7 + (size_t)ns) && !bad2++)
+                first2 = ns;
+            if (!agree(K_RUN1, c0, ns, NULL, 0, nf, phase * 7 + (size_t)ns) && !bad1++)
+                first1 = ns;
+        }
+    const int counts[] = { 0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 24, 31, 32 };
+    const int nc = (int)(sizeof counts / sizeof counts[0]);
+    int pairs = 0;
+    for (int a = 0; a < nc; a++)
+        for (int b = 0; b < nc; b++) {
+            pairs++;
+            if (!agree(K_PAIR, c0, counts[a], c1, counts[b], nf, (size_t)(a * nc + b))
+                && !badp++) {
+                firstp0 = counts[a];
+                firstp1 = counts[b];
+            }
+        }
+    printf("bit-exact against lathe_eq_sections_run: run2 1..%d sections x 3 block cuts: %d "
+           "differ; run1: %d differ; pair, %d section-count pairs 0..%d: %d differ\n",
+           LATHE_EQ_MAX_RUN, bad2, bad1, pairs, LATHE_EQ_MAX_RUN, badp);
+    CHECK(bad2 == 0, "run2: %d streams differ from the scalar reference (first at %d sections)",
+          bad2, first2);
+    CHECK(bad1 == 0, "run1: %d streams differ from the scalar reference (first at %d sections)",
+          bad1, first1);
+    CHECK(badp == 0, "run_pair: %d streams differ from the scalar reference (first at %d + %d "
+          "sections)", badp, firstp0, firstp1);
+}
+
+/* A channel with fewer sections passes its samples on through the other channel's extra
+ * slots untouched, signed zeros included (an identity section there would turn some -0
+ * into +0): channel 0 is one exact identity section, primed so that it outputs -0 and +0
+ * in turn for an input of -0, beside three random sections on channel 1. */
+static void test_pair_passes_zeros(void)
+{
+    enum { M = 64 };
+    double x0[M], x1[M], r0[M], r1[M];
+    lathe_biquad_coefs c0 = { 1.0, 0.0, 0.0, 0.0, 0.0 }, c1[3];
+    lathe_eq_hist h0 = { -0.0, -0.0, 0.0, 0.0 }, g0 = h0, h1[3], g1[3];
+    for (int k = 0; k < 3; k++) {
+        random_section(&c1[k]);
+        h1[k] = g1[k] = (lathe_eq_hist){ 0.0, 0.0, 0.0, 0.0 };
+    }
+    for (int i = 0; i < M; i++) {
+        x0[i] = r0[i] = -0.0;
+        x1[i] = r1[i] = 2.0 * uniform() - 1.0;
+    }
+    lathe_eq_sections_run_pair(&c0, &h0, 1, x0, c1, h1, 3, x1, M);
+    lathe_eq_sections_run(&c0, &g0, 1, r0, M);
+    lathe_eq_sections_run(c1, g1, 3, r1, M);
+    int negz = 0;
+    for (int i = 0; i < M; i++)
+        negz += r0[i] == 0.0 && signbit(r0[i]);
+    CHECK(negz > 0 && negz < M, "the test signal has both signed zeros (%d of %d are -0)", negz, M);
+    CHECK(!memcmp(x0, r0, sizeof x0) && !memcmp(x1, r1, sizeof x1),
+          "run_pair passes the shorter channel's signed zeros on as they are");
+}
+
 int main(void)
 {
-    static double x0[N], x1[N], s0[N], s1[N], ref[N], m0[N], scratch[N];
+    static double x0[N], x1[N], s0[N], s1[N], ref[N], m0[N];
     int exact = 1, hist_exact = 1, one_exact = 1;
     double worst = 0.0, worst8 = 0.0;
-    const size_t lens[] = { 0, 1, 2, 3, 5, 7, 8, 9, 17, 64, 1000 };
     for (int ns = 1; ns <= LATHE_EQ_MAX_RUN; ns++) {
         lathe_biquad_coefs c[LATHE_EQ_MAX_RUN];
         lathe_eq_hist h0[LATHE_EQ_MAX_RUN], h1[LATHE_EQ_MAX_RUN], g0[LATHE_EQ_MAX_RUN],
@@ -121,13 +251,13 @@ int main(void)
         /* both kernels over the same block cuts */
         size_t off = 0;
         for (int blk = 0; off < N; blk++) {
-            size_t len = lens[(blk + ns) % (sizeof lens / sizeof lens[0])];
+            size_t len = lens[((size_t)blk + (size_t)ns) % NLENS];
             if (len > N - off)
                 len = N - off;
             lathe_eq_sections_run2(c, h0, h1, ns, x0 + off, x1 + off, len);
             lathe_eq_sections_run(c, g0, ns, s0 + off, len);
             lathe_eq_sections_run(c, g1, ns, s1 + off, len);
-            lathe_eq_sections_run1(c, k0, ns, m0 + off, scratch, len);
+            lathe_eq_sections_run1(c, k0, ns, m0 + off, len);
             one_exact &= !memcmp(k0, g0, sizeof(lathe_eq_hist) * (size_t)ns);
             off += len;
             hist_exact &= !memcmp(h0, g0, sizeof(lathe_eq_hist) * (size_t)ns)
@@ -150,10 +280,12 @@ int main(void)
            LATHE_EQ_MAX_RUN, exact ? "bit-exact" : "DIFFERS", hist_exact ? "equal" : "DIFFER",
            worst, worst8);
     CHECK(exact, "two-channel kernel gives the single-channel kernel's samples bit for bit");
-    CHECK(one_exact, "one channel through the two-channel kernel: the same samples and histories");
-    test_biquad_kernels();
+    CHECK(one_exact, "the one-channel kernel: the same samples and histories");
     CHECK(hist_exact, "and the same histories after every block");
     CHECK(worst8 < 1e-13, "up to 8 sections: a plain direct form I within 1e-13 (%.3e)", worst8);
     CHECK(worst < 1e-9, "up to 32 sections: a plain direct form I within 1e-9 (%.3e)", worst);
+    test_kernels_exact();
+    test_pair_passes_zeros();
+    test_biquad_kernels();
     return test_summary();
 }

@@ -18,6 +18,7 @@
 extern const lathe_fx_class lathe_fx_eq;
 
 #define BLOCK 512
+#define NBANDS_MAX 9            /* 8 bands and the list's end */
 #define PI 3.14159265358979323846
 
 static const lathe_fx_class *cls;
@@ -481,6 +482,127 @@ static void test_channels(int linear)
 
 /* ---- linear phase ---- */
 
+/* ---- steady groups ---- */
+
+/* Gain in dB of the mid (SIDE = 0: L = R = the sine) or the side (SIDE = 1: L = -R) of a
+ * fresh stereo FX for a sine at F, measured as in measure_db; *LEAK: the largest sample of
+ * the other signal (side or mid) after the fade-in, relative to the sine's amplitude. */
+static double measure_ms_db(const band_spec *bands, double rate, double f, int side, double *leak)
+{
+    lathe_fx *fx = make(rate, 2, bands, 0);
+    double fslow = min_freq(bands), fl = f < fslow ? f : fslow;
+    size_t fade = (size_t)(8.0 / fl * rate), settle = (size_t)(30.0 / fl * rate);
+    size_t win = (size_t)((8.0 / f > 0.02 ? 8.0 / f : 0.02) * rate), n = fade + settle + win;
+    float *in = malloc(sizeof(float) * n), *own = malloc(sizeof(float) * n);
+    float *buf[2] = { malloc(sizeof(float) * n), malloc(sizeof(float) * n) };
+    const double w = 2.0 * PI * f / rate;
+    for (size_t i = 0; i < n; i++) {
+        double env = i < fade ? 0.5 - 0.5 * cos(PI * (double)i / (double)fade) : 1.0;
+        in[i] = (float)(0.25 * env * cos(w * (double)i));
+        buf[0][i] = in[i];
+        buf[1][i] = side ? -in[i] : in[i];
+    }
+    run(fx, buf, 2, n);
+    double other = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        own[i] = 0.5f * (side ? buf[0][i] - buf[1][i] : buf[0][i] + buf[1][i]);
+        if (i >= fade)
+            other = fmax(other, fabs(0.5 * (side ? buf[0][i] + buf[1][i] : buf[0][i] - buf[1][i])));
+    }
+    double gx = fit_amp(in + fade + settle, win, w), gy = fit_amp(own + fade + settle, win, w);
+    *leak = other / 0.25;
+    free(in);
+    free(own);
+    free(buf[0]);
+    free(buf[1]);
+    lathe_fx_destroy(fx);
+    return 20.0 * log10(gy / gx);
+}
+
+/* Bands B run as they are (consecutive steady bands of one kind form one group, run
+ * through one kernel call: src/fx/eq.c run_group) and with an idle band (a 0 dB stereo
+ * bell) between every two, so each runs alone: the largest difference of the outputs on
+ * noise, relative to the peak. */
+static double group_vs_alone(const band_spec *b, int channels)
+{
+    band_spec split[NBANDS_MAX];
+    int k = 0;
+    for (int i = 0; b[i].type; i++) {
+        if (i > 0)
+            split[k++] = (band_spec){ "bell", 1000, 0, 1, 0, NULL };
+        split[k++] = b[i];
+    }
+    split[k] = (band_spec){ NULL, 0, 0, 0, 0, NULL };
+    const size_t n = 3 * 8192 + 77;
+    lathe_fx *g = make(48000, channels, b, 0), *a = make(48000, channels, split, 0);
+    float **x = noise(channels, n, 31), **y = noise(channels, n, 31);
+    run(g, x, channels, n);
+    run(a, y, channels, n);
+    double d = 0.0;
+    for (int c = 0; c < channels; c++)
+        d = fmax(d, rel_diff(x[c], y[c], n));
+    free_bufs(x, channels);
+    free_bufs(y, channels);
+    lathe_fx_destroy(g);
+    lathe_fx_destroy(a);
+    return d;
+}
+
+static void test_groups(void)
+{
+    /* stereo bands (6 sections) on 2 and 3 channels, left/right bands (left 2 sections,
+     * right 4), mono with stereo/left/mid bands: the same samples bit for bit */
+    band_spec st[] = { { "bell", 200, 4, 1, 0, NULL }, { "low_cut", 40, 0, 0, 36, NULL },
+                       { "high_shelf", 6000, -3, 0.7071, 0, NULL }, { "bell", 3000, 2, 2, 0, NULL },
+                       { NULL, 0, 0, 0, 0, NULL } };
+    band_spec lr[] = { { "bell", 200, 4, 1, 0, "left" }, { "low_cut", 40, 0, 0, 36, "right" },
+                       { "high_shelf", 6000, -3, 0.7071, 0, "left" }, { "bell", 3000, 2, 2, 0, "right" },
+                       { NULL, 0, 0, 0, 0, NULL } };
+    band_spec mono[] = { { "bell", 200, 4, 1, 0, "left" }, { "low_cut", 40, 0, 0, 36, "mid" },
+                         { "high_shelf", 6000, -3, 0.7071, 0, NULL }, { "bell", 3000, 2, 2, 0, "mid" },
+                         { NULL, 0, 0, 0, 0, NULL } };
+    double d2 = group_vs_alone(st, 2), d3 = group_vs_alone(st, 3), dlr = group_vs_alone(lr, 2);
+    double dm = group_vs_alone(mono, 1);
+    printf("grouped against one band at a time: stereo %.3g (2 ch), %.3g (3 ch), left/right "
+           "%.3g, mono %.3g\n", d2, d3, dlr, dm);
+    CHECK(d2 == 0.0 && d3 == 0.0, "stereo group: differs from one band at a time by %.3g (2 "
+          "channels), %.3g (3), want bit-exact", d2, d3);
+    CHECK(dlr == 0.0, "left/right group: differs from one band at a time by %.3g, want bit-exact",
+          dlr);
+    CHECK(dm == 0.0, "mono group: differs from one band at a time by %.3g, want bit-exact", dm);
+
+    /* mid/side (mid 2 sections, side 3): M, S rounded once per group, not once per band */
+    band_spec ms[] = { { "bell", 1000, 6, 1, 0, "mid" }, { "low_cut", 60, 0, 0, 24, "side" },
+                       { "high_shelf", 5000, -4, 0.7071, 0, "mid" }, { "bell", 300, -5, 2, 0, "side" },
+                       { NULL, 0, 0, 0, 0, NULL } };
+    double dms = group_vs_alone(ms, 2);
+    printf("mid/side group against one band at a time: %.3g of the peak\n", dms);
+    CHECK(dms <= 1e-6, "mid/side group: differs from one band at a time by %.3g, want <= 1e-6",
+          dms);
+
+    /* and each of its paths follows its own bands' analytic response, the other silent */
+    band_spec mid[] = { ms[0], ms[2], { NULL, 0, 0, 0, 0, NULL } };
+    band_spec sid[] = { ms[1], ms[3], { NULL, 0, 0, 0, 0, NULL } };
+    const double fs[] = { 45, 120, 300, 1000, 2500, 7000 };
+    double worst = 0.0, leak_max = 0.0;
+    for (int k = 0; k < 6; k++)
+        for (int side = 0; side < 2; side++) {
+            double leak;
+            double got = measure_ms_db(ms, 48000, fs[k], side, &leak);
+            double want = chain_db(side ? sid : mid, fs[k], 48000);
+            char label[96];
+            snprintf(label, sizeof label, "mid/side group, %s at %.0f Hz (analytic)",
+                     side ? "side" : "mid", fs[k]);
+            CHECK_NEAR(got, want, 0.01, label);
+            CHECK(leak <= 1e-6, "mid/side group, %s sine at %.0f Hz: the %s reaches %.3g of it, "
+                  "want <= 1e-6", side ? "side" : "mid", fs[k], side ? "mid" : "side", leak);
+            worst = fmax(worst, fabs(got - want));
+            leak_max = fmax(leak_max, leak);
+        }
+    printf("mid/side group: largest error against the analytic mid and side responses %.2e dB, "
+           "largest leak into the other signal %.2e\n", worst, leak_max);
+}
+
 static size_t expected_latency(double rate)
 {
     size_t half = 1;
@@ -780,6 +902,7 @@ int main(void)
     test_ffmpeg();
     test_channels(0);
     test_channels(1);
+    test_groups();
     for (int r = 0; r < 4; r++)
         if (!quick || r == 3)
             test_linear(rates[r]);
