@@ -375,24 +375,38 @@ LATHE_HOT static void kweight_pair(lathe_loudness_meter *m, int c, const float *
     kw_v4d f1 = o1, f2 = o1, f3 = o1;       /* the shelf's last outputs (lanes 0, 1) */
     kw_v4d acc = { 0.0, 0.0, 0.0, 0.0 };
     double ex = 0.0;
-    const size_t steps = n ? n + KW_LAG : 0;
-    for (size_t st = 0; st < steps; st++) {
-        const int shelf_on = st < n, hp_on = st >= KW_LAG;
-        kw_v4d in;
-        KW_V4(in, shelf_on ? x0[st] : 0.0, shelf_on ? x1[st] : 0.0, f3[0], f3[1]);
-        const kw_v4d y = (b0 * in + b1 * in1 + b2 * in2 - a2 * o2) - a1 * o1;
-        f3 = f2;
-        f2 = f1;
-        f1 = y;
-        if (shelf_on && hp_on) {
-            in2 = in1;
-            in1 = in;
-            o2 = o1;
-            o1 = y;
-            acc += y * y;           /* lanes 2, 3: z(st - LAG)^2 */
-            if (mono)
-                ex += y[2] * y[3];
-        } else {
+    const size_t steps = n ? n + KW_LAG : 0, main_end = n;
+    size_t st = 0;
+    for (int phase = 0; phase < 3; phase++) {
+        /* edge steps (some lanes idle) before and after the main loop */
+        const size_t end = phase == 0 ? (n < KW_LAG ? steps : KW_LAG) : phase == 1 ? main_end
+                                                                                 : steps;
+        if (phase == 1) {
+            for (; st < end; st++) {
+                kw_v4d in;
+                KW_V4(in, x0[st], x1[st], f3[0], f3[1]);
+                const kw_v4d y = (b0 * in + b1 * in1 + b2 * in2 - a2 * o2) - a1 * o1;
+                f3 = f2;
+                f2 = f1;
+                f1 = y;
+                in2 = in1;
+                in1 = in;
+                o2 = o1;
+                o1 = y;
+                acc += y * y;       /* lanes 2, 3: z(st - LAG)^2 */
+                if (mono)
+                    ex += y[2] * y[3];
+            }
+            continue;
+        }
+        for (; st < end; st++) {
+            const int shelf_on = st < n, hp_on = st >= KW_LAG;
+            kw_v4d in;
+            KW_V4(in, shelf_on ? x0[st] : 0.0, shelf_on ? x1[st] : 0.0, f3[0], f3[1]);
+            const kw_v4d y = (b0 * in + b1 * in1 + b2 * in2 - a2 * o2) - a1 * o1;
+            f3 = f2;
+            f2 = f1;
+            f1 = y;
             const long long sm = -(long long)shelf_on, hm = -(long long)hp_on;
             const kw_v4i on = { sm, sm, hm, hm };
             in2 = KW_PICK(on, in1, in2);
