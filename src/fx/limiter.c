@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dsp/boxcar.h"
+#include "dsp/dbgain.h"
 #include "dsp/peak_hold.h"
 #include "dsp/simd.h"
 #include "dsp/smooth.h"
@@ -90,6 +91,7 @@ typedef struct lim_chan {
     float peak[CHUNK];
     float in[CHUNK];
     double gain[CHUNK];         /* step 7: linear gain per frame (1 where Z = 0) */
+    double zdb[CHUNK];          /* step 6's Z per frame, dB (0: none) */
 } lim_chan;
 
 typedef struct lim_state {
@@ -352,33 +354,27 @@ static inline double chain_step(chain_regs *k, double r, int mode, const lim_sta
 static double chain_run(lim_chan *k, const float *pk, const float *t, size_t n, int mode,
                         const lim_state *s, double *sum, long long *active)
 {
-    static const double ln10_20 = M_LN10 / 20.0;
-    double z_max = 0.0, z_prev = 0.0, g_prev = 1.0, zsum = *sum;
+    double z_max = 0.0, zsum = *sum;
     long long act = *active;
-    double *restrict gain = k->gain;
+    double *restrict zdb = k->zdb;
     chain_regs c = { k->hold, { k->box[0], k->box[1], k->box[2] }, k->e_fast, k->e_slow,
                      k->quiet };
     for (size_t i = 0; i < n; i++) {
         if (c.quiet && !(pk[i] > t[i])) {
             lathe_peak_hold_push_zero_empty(&c.hold);
-            gain[i] = 1.0;
+            zdb[i] = 0.0;
             continue;
         }
         const double r = pk[i] > t[i] ? 20.0 * log10((double)pk[i] / (double)t[i]) : 0.0;
         const double z = chain_step(&c, r, mode, s);
+        zdb[i] = z > 0.0 ? z : 0.0;
         if (z > 0.0) {
-            if (z != z_prev) {
-                z_prev = z;
-                g_prev = exp(-z * ln10_20);
-            }
-            gain[i] = g_prev;
             zsum += z;
             act += z > 0.1;
             z_max = z > z_max ? z : z_max;
-        } else {
-            gain[i] = 1.0;
         }
     }
+    lathe_gain_from_reduction(zdb, k->gain, n);
     k->hold = c.hold;
     for (int b = 0; b < 3; b++)
         k->box[b] = c.box[b];

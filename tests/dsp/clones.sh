@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The AVX2 function clones (src/dsp/simd.h) and the baseline build compute the same
-# results bit for bit: analyse several signals with both binaries and compare the JSON.
+# results bit for bit: analyse several signals with both binaries and compare the JSON,
+# and master one (default chain, --auto, and a loud target that makes the limiter work
+# over several passes) and compare the files.
 set -euo pipefail
 plain="$(dirname "$LATHE_BIN")/lathe_plain"
 [ -x "$plain" ] || { echo "lathe_plain not built"; exit 1; }
@@ -26,6 +28,19 @@ for f in a b c; do
     else
         echo "FAIL: $f.wav differs between the AVX2 clones and the baseline build"
         diff "$tmp/$f.fast" "$tmp/$f.plain" | head -10
+        fail=$((fail + 1))
+    fi
+done
+for args in "--lufs -14" "--auto --lufs -9 --max-limiting 12" "--lufs -8 --max-limiting 15 --bits 32"; do
+    # shellcheck disable=SC2086
+    "$LATHE_BIN" master "$tmp/a.wav" -o "$tmp/m.fast.wav" -y $args >/dev/null
+    # shellcheck disable=SC2086
+    "$plain" master "$tmp/a.wav" -o "$tmp/m.plain.wav" -y $args >/dev/null
+    if cmp -s "$tmp/m.fast.wav" "$tmp/m.plain.wav"; then
+        echo "ok: master $args identical"
+        pass=$((pass + 1))
+    else
+        echo "FAIL: master $args differs between the AVX2 clones and the baseline build"
         fail=$((fail + 1))
     fi
 done
