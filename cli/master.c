@@ -280,7 +280,7 @@ int cmd_master(int argc, char **argv)
             /* The assistant decides from the profile (analysis + finer spectra). */
             lathe_profile prof;
             lathe_auto_options ao = { amount, style };
-            st = lathe_profile_file(input, &prof, err, sizeof err, NULL, NULL);
+            st = lathe_profile_file(input, LATHE_PROFILE_ALL, &prof, err, sizeof err, NULL, NULL);
             if (st == LATHE_OK)
                 st = lathe_auto_plan(&prof, &tgt, &ao, &recipe, &ex, err, sizeof err);
             if (st == LATHE_OK || st == LATHE_ERR_NON_FINITE)

@@ -454,7 +454,8 @@ int cmd_match(int argc, char **argv)
     cli_progress prog;
     lathe_status st;
     cli_progress_begin(&prog, "measuring the mix");
-    st = lathe_profile_file(input, &tp, err, sizeof err, cli_progress_cb, &prog);
+    st = lathe_profile_file(input, LATHE_PROFILE_MATCH, &tp, err, sizeof err, cli_progress_cb,
+                            &prog);
     cli_progress_end(&prog);
     if (st != LATHE_OK) {
         cli_error(input, "%s", err);
@@ -464,8 +465,8 @@ int cmd_match(int argc, char **argv)
     }
     for (; have_refs < nrefs; have_refs++) {
         cli_progress_begin(&prog, "measuring the reference");
-        st = lathe_profile_file(refs[have_refs], &rp[have_refs], err, sizeof err, cli_progress_cb,
-                                &prog);
+        st = lathe_profile_file(refs[have_refs], LATHE_PROFILE_MATCH, &rp[have_refs], err,
+                                sizeof err, cli_progress_cb, &prog);
         cli_progress_end(&prog);
         if (st != LATHE_OK) {
             cli_error(refs[have_refs], "%s", err);
@@ -547,7 +548,8 @@ int cmd_match(int argc, char **argv)
             lathe_profile outp;
             lathe_master_result_free(&res);
             cli_progress_begin(&prog, "measuring the first render");
-            st = lathe_profile_file(output, &outp, err, sizeof err, cli_progress_cb, &prog);
+            st = lathe_profile_file(output, LATHE_PROFILE_MATCH, &outp, err, sizeof err,
+                                    cli_progress_cb, &prog);
             cli_progress_end(&prog);
             if (st == LATHE_OK) {
                 lathe_recipe r2;

@@ -20,7 +20,8 @@ int main(int argc, char **argv)
         }
         lathe_profile p;
         char err[256] = "";
-        lathe_status st = lathe_profile_file(argv[i], &p, err, sizeof err, NULL, NULL);
+        lathe_status st = lathe_profile_file(argv[i], LATHE_PROFILE_ALL, &p, err, sizeof err, NULL,
+                                               NULL);
         if (st != LATHE_OK) {
             fprintf(stderr, "%s: %s\n", argv[i], err);
             rc = 1;

@@ -52,10 +52,21 @@ typedef struct lathe_profile {
                                     10 ms window, dB (how far sibilant bursts dominate) */
 } lathe_profile;
 
-/** [control] Measures PATH in one streaming pass (memory constant in length). ERR gets
- *  one line on failure. PROGRESS may be NULL. Free with lathe_profile_free. */
-LATHE_API lathe_status lathe_profile_file(const char *path, lathe_profile *out, char *err,
-                                          size_t errlen, lathe_progress_fn progress, void *user);
+/** Parts of a profile measured only when asked for (lathe_profile_file's PARTS, or-ed); the
+ *  analysis and the spectra (total_db, mid_db, side_db, fine_db) always are. A part left
+ *  out is not measured and reads NAN. */
+#define LATHE_PROFILE_RESONANCE 1u   /* fine_steady (every Welch frame's 1/24-octave bands) */
+#define LATHE_PROFILE_LOW_END 2u     /* low_correlation, low_side_mid_db */
+#define LATHE_PROFILE_SIBILANCE 4u   /* hf_p99_dbfs, hf_median_dbfs, hf_share_p99_db */
+#define LATHE_PROFILE_ALL 7u         /* all of them: what lathe_auto_plan reads */
+#define LATHE_PROFILE_MATCH 0u       /* what lathe_match_plan reads: none of them */
+
+/** [control] Measures PATH in one streaming pass (memory constant in length), with the
+ *  optional PARTS (LATHE_PROFILE_*). ERR gets one line on failure. PROGRESS may be NULL.
+ *  Free with lathe_profile_free. */
+LATHE_API lathe_status lathe_profile_file(const char *path, unsigned parts, lathe_profile *out,
+                                          char *err, size_t errlen, lathe_progress_fn progress,
+                                          void *user);
 LATHE_API void lathe_profile_free(lathe_profile *p);
 
 /** One decision: what was measured, the rule it was held against, what was done. */

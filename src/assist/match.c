@@ -58,6 +58,7 @@ void lathe_match_options_defaults(lathe_match_options *o)
     o->lufs = NAN;
     o->ceiling_dbtp = NAN;
     o->max_limiting_db = NAN;
+    o->result = NULL;
 }
 
 /* Loudness as heard: a mono file plays on both loudspeakers (dual mono), 3.01 dB louder

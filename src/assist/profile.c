@@ -7,13 +7,17 @@
  * finer bands; the low end is a 2nd-order Butterworth low-pass at 120 Hz on L and R;
  * the sibilance band is a 2nd-order Butterworth high-pass at 4 kHz and low-pass at
  * 12 kHz on the mid, measured as mean square over 10 ms windows into 0.25 dB
- * histograms (percentiles without storing the series). */
+ * histograms (percentiles without storing the series). The last three are measured only
+ * when asked for (LATHE_PROFILE_*: `lathe match` needs none of them). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "dsp/biquad.h"
+#include "dsp/reduce.h"
+#include "dsp/simd.h"
+#include "engine/analyze.h"
 #include "lathe/assist.h"
 #include "meter/spectrum.h"
 
@@ -58,7 +62,7 @@ static double hist_quantile(const hist *h, double q)
 }
 
 typedef struct pass {
-    int channels, stereo, hf_on;
+    int channels, stereo, low_on, hf_on;
     float *buf[LATHE_MAX_CHANNELS];
     float *tmp[3];                      /* BLOCK each: mid, low L, low R */
     lathe_biquad_coefs lp, hp4, lp12;
@@ -92,31 +96,62 @@ static void window_done(pass *p)
     p->wfill = 0;
 }
 
-static void pass_process(pass *p, size_t n)
+/* Sums of a^2, b^2 and c^2 (double) over N samples, in LATHE_LANES lanes (reduce.h). */
+static inline void sums_of_squares(const float *restrict a, const float *restrict b,
+                                   const float *restrict c, size_t n, double out[3])
 {
-    if (!p->stereo)
-        return;
-    float *l = p->buf[0], *r = p->buf[1], *mid = p->tmp[0], *ll = p->tmp[1], *lr = p->tmp[2];
-    lathe_biquad_run2(&p->lp, &p->lpl, &p->lpr, l, r, ll, lr, n);
-    double sll = 0.0, srr = 0.0, slr = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        sll += (double)ll[i] * ll[i];
-        srr += (double)lr[i] * lr[i];
-        slr += (double)ll[i] * lr[i];
+    lathe_rv4d acc[3][2] = { { { 0 } } };
+    const float *x[3] = { a, b, c };
+    double lane[3][LATHE_LANES];
+    size_t i = 0;
+    for (; i + LATHE_LANES <= n; i += LATHE_LANES) {
+        for (int s = 0; s < 3; s++) {
+            lathe_rv4d v0, v1;
+            lathe_rv_load4d(&v0, x[s] + i);
+            lathe_rv_load4d(&v1, x[s] + i + 4);
+            acc[s][0] += v0 * v0;
+            acc[s][1] += v1 * v1;
+        }
     }
-    p->low_ll += sll;
-    p->low_rr += srr;
-    p->low_lr += slr;
+    for (int s = 0; s < 3; s++) {
+        memcpy(lane[s], &acc[s][0], sizeof acc[s][0]);
+        memcpy(lane[s] + 4, &acc[s][1], sizeof acc[s][1]);
+        for (size_t j = i; j < n; j++)
+            lane[s][0] += (double)x[s][j] * x[s][j];
+        out[s] = 0.0;
+        for (int k = 0; k < LATHE_LANES; k++)
+            out[s] += lane[s][k];
+    }
+}
+
+LATHE_HOT static void pass_process(pass *p, size_t n)
+{
+    float *l = p->buf[0], *r = p->buf[1], *mid = p->tmp[0], *ll = p->tmp[1], *lr = p->tmp[2];
+    if (p->low_on) {
+        double s[3];
+        lathe_biquad_run2(&p->lp, &p->lpl, &p->lpr, l, r, ll, lr, n);
+        lathe_cross_sums(ll, lr, n, s);
+        p->low_ll += s[0];
+        p->low_rr += s[1];
+        p->low_lr += s[2];
+    }
     if (!p->hf_on)
         return;
     for (size_t i = 0; i < n; i++)
         mid[i] = 0.5f * (l[i] + r[i]);
     lathe_biquad_run_series(&p->hp4, &p->lp12, &p->hfa, &p->hfb, mid, n);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n;) {
+        size_t run = p->win - p->wfill;
+        if (run > n - i)
+            run = n - i;
+        double s[3];
+        sums_of_squares(l + i, r + i, mid + i, run, s);
         /* full band: mean channel power = mid^2 + side^2 */
-        p->wfull += 0.5 * ((double)l[i] * l[i] + (double)r[i] * r[i]);
-        p->wband += (double)mid[i] * mid[i];
-        if (++p->wfill == p->win)
+        p->wfull += 0.5 * (s[0] + s[1]);
+        p->wband += s[2];
+        p->wfill += run;
+        i += run;
+        if (p->wfill == p->win)
             window_done(p);
     }
 }
@@ -141,8 +176,8 @@ void lathe_profile_free(lathe_profile *p)
         lathe_analysis_free(&p->a);
 }
 
-lathe_status lathe_profile_file(const char *path, lathe_profile *out, char *err, size_t errlen,
-                                lathe_progress_fn progress, void *user)
+lathe_status lathe_profile_file(const char *path, unsigned parts, lathe_profile *out, char *err,
+                                size_t errlen, lathe_progress_fn progress, void *user)
 {
     lathe_reader *rd = NULL;
     lathe_analyzer *an = NULL;
@@ -164,7 +199,8 @@ lathe_status lathe_profile_file(const char *path, lathe_profile *out, char *err,
         include[c] = info.roles[c] != LATHE_CHANNEL_LFE;
     p.channels = nch;
     p.stereo = nch == 2 && info.roles[0] == LATHE_CHANNEL_LEFT && info.roles[1] == LATHE_CHANNEL_RIGHT;
-    p.hf_on = p.stereo && HF_HI_HZ < 0.49 * info.rate_hz;
+    p.low_on = p.stereo && (parts & LATHE_PROFILE_LOW_END);
+    p.hf_on = p.stereo && (parts & LATHE_PROFILE_SIBILANCE) && HF_HI_HZ < 0.49 * info.rate_hz;
 
     lathe_analysis_config cfg;
     lathe_analysis_config_defaults(&cfg);
@@ -173,7 +209,7 @@ lathe_status lathe_profile_file(const char *path, lathe_profile *out, char *err,
     st = lathe_analyzer_create(&cfg, info.rate_hz, nch, info.roles, &an);
     if (st == LATHE_OK)
         st = lathe_spectrum_create(info.rate_hz, nch, p.stereo, include, &spec);
-    if (st == LATHE_OK) {
+    if (st == LATHE_OK && (parts & LATHE_PROFILE_RESONANCE)) {
         double hz[LATHE_PROFILE_FINE_BANDS], lo[LATHE_PROFILE_FINE_BANDS], hi[LATHE_PROFILE_FINE_BANDS];
         band_edges(hz, lo, hi, LATHE_PROFILE_FINE_BANDS, 136, 80.0);
         st = lathe_spectrum_track(spec, lo, hi, LATHE_PROFILE_FINE_BANDS, STEADY_EXCESS_DB, 1.0);
@@ -201,12 +237,14 @@ lathe_status lathe_profile_file(const char *path, lathe_profile *out, char *err,
         size_t got = 0;
         st = lathe_reader_read(rd, p.buf, BLOCK, &got);
         if (got) {
+            const int64_t bad = lathe_analyzer_non_finite(an);
             lathe_analyzer_process(an, (const float *const *)p.buf, got); /* counts NaN/Inf */
             /* then measured as the analysis measures them: as 0 */
-            for (int c = 0; c < nch; c++)
-                for (size_t i = 0; i < got; i++)
-                    if (!isfinite(p.buf[c][i]))
-                        p.buf[c][i] = 0.0f;
+            if (lathe_analyzer_non_finite(an) != bad)
+                for (int c = 0; c < nch; c++)
+                    for (size_t i = 0; i < got; i++)
+                        if (!isfinite(p.buf[c][i]))
+                            p.buf[c][i] = 0.0f;
             lathe_spectrum_process(spec, (const float *const *)p.buf, got);
             pass_process(&p, got);
             frames += (int64_t)got;
@@ -262,10 +300,13 @@ lathe_status lathe_profile_file(const char *path, lathe_profile *out, char *err,
         lathe_spectrum_bands(spec, lo, hi, LATHE_PROFILE_FINE_BANDS, t, NULL, NULL);
         for (int i = 0; i < LATHE_PROFILE_FINE_BANDS; i++)
             out->fine_db[i] = db10(t[i]);
-        lathe_spectrum_track_result(spec, out->fine_steady);
+        for (int i = 0; i < LATHE_PROFILE_FINE_BANDS; i++)
+            out->fine_steady[i] = NAN;
+        if (parts & LATHE_PROFILE_RESONANCE)
+            lathe_spectrum_track_result(spec, out->fine_steady);
     }
     out->low_correlation = out->low_side_mid_db = NAN;
-    if (p.stereo && p.low_ll > 0.0 && p.low_rr > 0.0) {
+    if (p.low_on && p.low_ll > 0.0 && p.low_rr > 0.0) {
         out->low_correlation = p.low_lr / sqrt(p.low_ll * p.low_rr);
         double mid = p.low_ll + p.low_rr + 2.0 * p.low_lr, side = p.low_ll + p.low_rr - 2.0 * p.low_lr;
         out->low_side_mid_db = mid > 0.0 ? (side > 0.0 ? 10.0 * log10(side / mid) : -HUGE_VAL) : NAN;

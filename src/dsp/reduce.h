@@ -7,19 +7,50 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #define LATHE_LANES 8
 
-/* max |x[i]| over N samples (0 for N = 0). NaN inputs are ignored. */
-static inline float lathe_max_abs(const float *restrict x, size_t n)
+/* GCC 12 does not turn the lane loops below into vector code by itself (it unrolls
+ * them into scalar operations): the lanes are spelt as vectors. Lane k still takes
+ * the samples i + k, and the lanes are added in order 0..7 at the end, so the results
+ * are those of the plain lane loops, bit for bit. */
+#define LATHE_RV_INLINE static inline __attribute__((always_inline))
+
+typedef float lathe_rv4f __attribute__((vector_size(16)));
+typedef double lathe_rv4d __attribute__((vector_size(32)));
+typedef int lathe_rv4i __attribute__((vector_size(16)));
+
+/* *D = x[0..3] as doubles. (Vectors go through pointers: 32-byte vector arguments and
+ * results would change the ABI between the AVX2 and the baseline clones.) */
+LATHE_RV_INLINE void lathe_rv_load4d(lathe_rv4d *d, const float *x)
 {
-    float lane[LATHE_LANES] = { 0 };
+    *d = (lathe_rv4d){ x[0], x[1], x[2], x[3] };
+}
+
+/* *M = |x| > *M ? |x| : *M per lane, over x[0..3] (a NaN leaves *M). */
+LATHE_RV_INLINE void lathe_rv_max_abs(lathe_rv4f *m, const float *x)
+{
+    const lathe_rv4i abs_mask = { 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff };
+    lathe_rv4i a;
+    memcpy(&a, x, sizeof a);
+    a &= abs_mask;
+    const lathe_rv4i gt = (lathe_rv4f)a > *m;
+    *m = (lathe_rv4f)((a & gt) | ((lathe_rv4i)*m & ~gt));
+}
+
+/* max |x[i]| over N samples (0 for N = 0). NaN inputs are ignored. */
+LATHE_RV_INLINE float lathe_max_abs(const float *restrict x, size_t n)
+{
+    float lane[LATHE_LANES];
+    lathe_rv4f m0 = { 0 }, m1 = { 0 };                    /* lanes 0-3, 4-7 */
     size_t i = 0;
-    for (; i + LATHE_LANES <= n; i += LATHE_LANES)
-        for (int k = 0; k < LATHE_LANES; k++) {
-            float a = fabsf(x[i + k]);
-            lane[k] = a > lane[k] ? a : lane[k];
-        }
+    for (; i + LATHE_LANES <= n; i += LATHE_LANES) {
+        lathe_rv_max_abs(&m0, x + i);
+        lathe_rv_max_abs(&m1, x + i + 4);
+    }
+    memcpy(lane, &m0, sizeof m0);
+    memcpy(lane + 4, &m1, sizeof m1);
     float m = 0.0f;
     for (; i < n; i++) {
         float a = fabsf(x[i]);
@@ -31,20 +62,31 @@ static inline float lathe_max_abs(const float *restrict x, size_t n)
 }
 
 /* Peak |x|, sum x and sum x^2 (double) over N samples, in one pass. */
-static inline void lathe_stats(const float *restrict x, size_t n, float *peak, double *sum,
-                               double *sumsq)
+LATHE_RV_INLINE void lathe_stats(const float *restrict x, size_t n, float *peak, double *sum,
+                                 double *sumsq)
 {
-    float pk[LATHE_LANES] = { 0 };
-    double s[LATHE_LANES] = { 0 }, ss[LATHE_LANES] = { 0 };
+    float pk[LATHE_LANES];
+    double s[LATHE_LANES], ss[LATHE_LANES];
+    lathe_rv4f pk0 = { 0 }, pk1 = { 0 };                  /* lanes 0-3, 4-7 */
+    lathe_rv4d s0 = { 0 }, s1 = { 0 }, ss0 = { 0 }, ss1 = { 0 };
     size_t i = 0;
-    for (; i + LATHE_LANES <= n; i += LATHE_LANES)
-        for (int k = 0; k < LATHE_LANES; k++) {
-            float a = fabsf(x[i + k]);
-            double v = x[i + k];
-            pk[k] = a > pk[k] ? a : pk[k];
-            s[k] += v;
-            ss[k] += v * v;
-        }
+    for (; i + LATHE_LANES <= n; i += LATHE_LANES) {
+        lathe_rv4d v0, v1;
+        lathe_rv_load4d(&v0, x + i);
+        lathe_rv_load4d(&v1, x + i + 4);
+        lathe_rv_max_abs(&pk0, x + i);
+        lathe_rv_max_abs(&pk1, x + i + 4);
+        s0 += v0;
+        s1 += v1;
+        ss0 += v0 * v0;
+        ss1 += v1 * v1;
+    }
+    memcpy(pk, &pk0, sizeof pk0);
+    memcpy(pk + 4, &pk1, sizeof pk1);
+    memcpy(s, &s0, sizeof s0);
+    memcpy(s + 4, &s1, sizeof s1);
+    memcpy(ss, &ss0, sizeof ss0);
+    memcpy(ss + 4, &ss1, sizeof ss1);
     for (; i < n; i++) {
         float a = fabsf(x[i]);
         double v = x[i];
@@ -65,18 +107,31 @@ static inline void lathe_stats(const float *restrict x, size_t n, float *peak, d
 }
 
 /* Sums of a*a, b*b and a*b (double) over N sample pairs. */
-static inline void lathe_cross_sums(const float *restrict a, const float *restrict b, size_t n,
-                                    double out[3])
+LATHE_RV_INLINE void lathe_cross_sums(const float *restrict a, const float *restrict b, size_t n,
+                                      double out[3])
 {
-    double aa[LATHE_LANES] = { 0 }, bb[LATHE_LANES] = { 0 }, ab[LATHE_LANES] = { 0 };
+    double aa[LATHE_LANES], bb[LATHE_LANES], ab[LATHE_LANES];
+    lathe_rv4d aa0 = { 0 }, aa1 = { 0 }, bb0 = { 0 }, bb1 = { 0 }, ab0 = { 0 }, ab1 = { 0 };
     size_t i = 0;
-    for (; i + LATHE_LANES <= n; i += LATHE_LANES)
-        for (int k = 0; k < LATHE_LANES; k++) {
-            double x = a[i + k], y = b[i + k];
-            aa[k] += x * x;
-            bb[k] += y * y;
-            ab[k] += x * y;
-        }
+    for (; i + LATHE_LANES <= n; i += LATHE_LANES) {
+        lathe_rv4d x0, x1, y0, y1;
+        lathe_rv_load4d(&x0, a + i);
+        lathe_rv_load4d(&x1, a + i + 4);
+        lathe_rv_load4d(&y0, b + i);
+        lathe_rv_load4d(&y1, b + i + 4);
+        aa0 += x0 * x0;
+        aa1 += x1 * x1;
+        bb0 += y0 * y0;
+        bb1 += y1 * y1;
+        ab0 += x0 * y0;
+        ab1 += x1 * y1;
+    }
+    memcpy(aa, &aa0, sizeof aa0);
+    memcpy(aa + 4, &aa1, sizeof aa1);
+    memcpy(bb, &bb0, sizeof bb0);
+    memcpy(bb + 4, &bb1, sizeof bb1);
+    memcpy(ab, &ab0, sizeof ab0);
+    memcpy(ab + 4, &ab1, sizeof ab1);
     for (; i < n; i++) {
         double x = a[i], y = b[i];
         aa[0] += x * x;
@@ -91,19 +146,23 @@ static inline void lathe_cross_sums(const float *restrict a, const float *restri
     }
 }
 
-/* 1 if any of the N samples is NaN or infinite: 0 * x is 0 for finite x only. */
-static inline int lathe_any_non_finite(const float *restrict x, size_t n)
+/* 1 if any of the N samples is NaN or infinite: 0 * x is 0 for finite x only (so the
+ * lanes' sum is NaN exactly when some x is not finite, whatever the order). */
+LATHE_RV_INLINE int lathe_any_non_finite(const float *restrict x, size_t n)
 {
-    float lane[LATHE_LANES] = { 0 };
+    lathe_rv4f v0 = { 0 }, v1 = { 0 };
     size_t i = 0;
-    for (; i + LATHE_LANES <= n; i += LATHE_LANES)
-        for (int k = 0; k < LATHE_LANES; k++)
-            lane[k] += 0.0f * x[i + k];
+    for (; i + LATHE_LANES <= n; i += LATHE_LANES) {
+        lathe_rv4f x0, x1;
+        memcpy(&x0, x + i, sizeof x0);
+        memcpy(&x1, x + i + 4, sizeof x1);
+        v0 += 0.0f * x0;
+        v1 += 0.0f * x1;
+    }
+    v0 += v1;
+    float probe = (v0[0] + v0[1]) + (v0[2] + v0[3]);
     for (; i < n; i++)
-        lane[0] += 0.0f * x[i];
-    float probe = 0.0f;
-    for (int k = 0; k < LATHE_LANES; k++)
-        probe += lane[k];
+        probe += 0.0f * x[i];
     return probe != probe;
 }
 

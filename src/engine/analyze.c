@@ -123,6 +123,11 @@ void lathe_analyzer_loudness_only(lathe_analyzer *an)
     an->loudness_only = 1;
 }
 
+int64_t lathe_analyzer_non_finite(const lathe_analyzer *an)
+{
+    return an->non_finite;
+}
+
 static void measure(lathe_analyzer *an, const float *const *ch, size_t n)
 {
     if (an->loudness_only) {

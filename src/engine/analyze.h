@@ -30,6 +30,9 @@ lathe_status lathe_analyzer_create_for(const lathe_analysis_config *cfg, int rat
                                        const lathe_channel_role *roles, int64_t expected_frames,
                                        double clip_level, lathe_analyzer **out);
 
+/* NaN and infinite samples AN has met so far (each measured as 0). */
+int64_t lathe_analyzer_non_finite(const lathe_analyzer *an);
+
 /* From now on AN measures only the loudness figures and the length (for the engine's
  * own estimates: levels, stereo, true peak, spectrum are left empty). */
 void lathe_analyzer_loudness_only(lathe_analyzer *an);

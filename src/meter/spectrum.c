@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Long-term power spectrum by Welch's method (Hann window, 50 % overlap, FFTW),
+/* Long-term power spectrum by Welch's method (Hann window, frames without overlap, FFTW),
  * reduced to IEC 61260 base-10 1/3-octave bands.
  *
  * Normalisation: one-sided P[k] = 2 |X[k]|^2 / (N sum w^2) (DC and Nyquist without
@@ -35,8 +35,11 @@ struct lathe_spectrum_meter {
     /* optional per-frame tracking of narrow bands (lathe_spectrum_track) */
     double *cur;                /* nbins: this frame's power, summed over the streams */
     int tn;                     /* tracked bands, 0: off */
-    double *tlo, *thi, *tdb, *tcount, *tcum;
+    double *tdb, *tcount, *tcum;
     int *trange;                /* per band: neighbours [r0, r1) without its own [e0, e1) */
+    int *tk0;                   /* per band: its first bin with weight */
+    int *tw0;                   /* per band + 1: where its weights start in tw */
+    double *tw;                 /* the bins' overlaps with the bands, Hz (as band_power has them) */
     double texcess_db, tenv_oct, tframes;
 };
 
@@ -102,25 +105,50 @@ nomem:
     return LATHE_ERR_NO_MEMORY;
 }
 
-LATHE_HOT static void transform(lathe_spectrum_meter *m, int s, double scale)
+/* Stream S's frame into power[s] (times SCALE); with TRACK also into cur: 1 sets cur
+ * (the frame's first stream), 2 adds to it. */
+LATHE_HOT static void transform(lathe_spectrum_meter *m, int s, double scale, int track)
 {
     const float *restrict x = m->frame[s], *restrict w = m->window;
     float *restrict in = m->in;
     for (int i = 0; i < m->nfft; i++)
         in[i] = x[i] * w[i];
     fftwf_execute(m->plan);
-    double *restrict p = m->power[s];
+    double *restrict p = m->power[s], *restrict c = m->cur;
     const fftwf_complex *restrict o = m->out;
-    for (int k = 0; k < m->nbins; k++)
-        p[k] += scale * ((double)o[k][0] * o[k][0] + (double)o[k][1] * o[k][1]);
-    if (m->tn && (m->stereo_ms || m->include[s])) {
-        double *restrict c = m->cur;
-        for (int k = 0; k < m->nbins; k++)
-            c[k] += (double)o[k][0] * o[k][0] + (double)o[k][1] * o[k][1];
+    const int nb = m->nbins;
+    if (track == 1) {
+        for (int k = 0; k < nb; k++) {
+            const double q = (double)o[k][0] * o[k][0] + (double)o[k][1] * o[k][1];
+            p[k] += scale * q;
+            c[k] = q;
+        }
+    } else if (track == 2) {
+        for (int k = 0; k < nb; k++) {
+            const double q = (double)o[k][0] * o[k][0] + (double)o[k][1] * o[k][1];
+            p[k] += scale * q;
+            c[k] += q;
+        }
+    } else {
+        for (int k = 0; k < nb; k++)
+            p[k] += scale * ((double)o[k][0] * o[k][0] + (double)o[k][1] * o[k][1]);
     }
 }
 
 static double band_power(const lathe_spectrum_meter *m, const double *p, double lo, double hi);
+
+/* Tracked band B's power in this frame: band_power over cur, with the bins and their
+ * overlaps found once (lathe_spectrum_track), summed in the same order. */
+static double tracked_power(const lathe_spectrum_meter *m, int b)
+{
+    const double df = (double)m->rate / m->nfft;
+    const double *restrict p = m->cur + m->tk0[b], *restrict w = m->tw + m->tw0[b];
+    const int n = m->tw0[b + 1] - m->tw0[b];
+    double sum = 0.0;
+    for (int j = 0; j < n; j++)
+        sum += p[j] * w[j] / df;
+    return sum;
+}
 
 /* Tracking: this frame's tracked band levels against the mean level of the bands
  * around them (within +-tenv_oct/2, leaving out the band's own +-1/12 octave); counts the
@@ -134,7 +162,7 @@ static void track_frame(lathe_spectrum_meter *m)
         double *cum = m->tcum;          /* cum[j] = sum of tdb[0..j-1] */
         cum[0] = 0.0;
         for (int b = 0; b < m->tn; b++) {
-            double pw = band_power(m, m->cur, m->tlo[b], m->thi[b]);
+            double pw = tracked_power(m, b);
             m->tdb[b] = pw > 1e-30 ? 10.0 * log10(pw) : -300.0;
             cum[b + 1] = cum[b] + m->tdb[b];
         }
@@ -147,14 +175,17 @@ static void track_frame(lathe_spectrum_meter *m)
         }
         m->tframes += 1.0;
     }
-    memset(m->cur, 0, sizeof(double) * (size_t)m->nbins);
 }
 
 static void analyse_frame(lathe_spectrum_meter *m, double scale)
 {
-    for (int s = 0; s < m->streams; s++)
-        if (m->stereo_ms || m->include[s])
-            transform(m, s, scale);
+    int track = m->tn ? 1 : 0;
+    for (int s = 0; s < m->streams; s++) {
+        if (m->stereo_ms || m->include[s]) {
+            transform(m, s, scale, track);
+            track = track ? 2 : 0;
+        }
+    }
     m->frames_done += 1.0;
     if (m->tn)
         track_frame(m);
@@ -199,7 +230,7 @@ static double band_power(const lathe_spectrum_meter *m, const double *p, double 
         k1 = m->nbins - 1;
     for (int k = k0 < 0 ? 0 : k0; k <= k1; k++) {
         double a = (k - 0.5) * df, b = (k + 0.5) * df;
-        double ov = fmin(b, hi) - fmax(a, lo);
+        double ov = (b < hi ? b : hi) - (a > lo ? a : lo); /* fmin, fmax (no NaN here) */
         if (ov > 0.0)
             sum += p[k] * ov / df;
     }
@@ -303,25 +334,58 @@ lathe_status lathe_spectrum_track(lathe_spectrum_meter *m, const double *lo_hz, 
 {
     if (m->tn || n < 1 || m->frames_done > 0.0 || m->fill > 0)
         return LATHE_ERR_INVALID_ARGUMENT;
+    const double df = (double)m->rate / m->nfft;
+    size_t nw = 0;
+    for (int b = 0; b < n; b++) {
+        /* bins [k0, k1] as band_power takes them (a bin outside gets no weight) */
+        int k0 = (int)floor(lo_hz[b] / df + 0.5), k1 = (int)floor(hi_hz[b] / df + 0.5);
+        k0 = k0 < 0 ? 0 : k0;
+        k1 = k1 > m->nbins - 1 ? m->nbins - 1 : k1;
+        nw += k1 >= k0 ? (size_t)(k1 - k0 + 1) : 0;
+    }
     m->cur = calloc((size_t)m->nbins, sizeof(double));
-    m->tlo = malloc(sizeof(double) * (size_t)n);
-    m->thi = malloc(sizeof(double) * (size_t)n);
     m->tdb = malloc(sizeof(double) * (size_t)n);
     m->tcum = malloc(sizeof(double) * (size_t)(n + 1));
     m->tcount = calloc((size_t)n, sizeof(double));
     m->trange = malloc(sizeof(int) * 4 * (size_t)n);
-    if (!m->cur || !m->tlo || !m->thi || !m->tdb || !m->tcum || !m->tcount || !m->trange)
+    m->tk0 = malloc(sizeof(int) * (size_t)n);
+    m->tw0 = malloc(sizeof(int) * (size_t)(n + 1));
+    m->tw = malloc(sizeof(double) * (nw ? nw : 1));
+    if (!m->cur || !m->tdb || !m->tcum || !m->tcount || !m->trange || !m->tk0 || !m->tw0 || !m->tw)
         return LATHE_ERR_NO_MEMORY;
-    memcpy(m->tlo, lo_hz, sizeof(double) * (size_t)n);
-    memcpy(m->thi, hi_hz, sizeof(double) * (size_t)n);
+    int at = 0;
+    for (int b = 0; b < n; b++) {
+        const double lo = lo_hz[b], hi = hi_hz[b];
+        int k0 = (int)floor(lo / df + 0.5), k1 = (int)floor(hi / df + 0.5);
+        if (k1 > m->nbins - 1)
+            k1 = m->nbins - 1;
+        m->tk0[b] = -1;
+        m->tw0[b] = at;
+        for (int k = k0 < 0 ? 0 : k0; k <= k1; k++) {
+            double a = (k - 0.5) * df, e = (k + 0.5) * df;
+            double ov = (e < hi ? e : hi) - (a > lo ? a : lo);
+            if (ov > 0.0) {         /* consecutive: only the end bins can have none */
+                if (m->tk0[b] < 0)
+                    m->tk0[b] = k;
+                m->tw[at++] = ov;
+            }
+        }
+        if (m->tk0[b] < 0)
+            m->tk0[b] = 0;
+    }
+    m->tw0[n] = at;
+    /* the bands' centres in octaves (tdb is free until the first frame) */
+    double *lc = m->tdb;
+    for (int j = 0; j < n; j++)
+        lc[j] = 0.5 * log2(lo_hz[j] * hi_hz[j]);
     for (int b = 0; b < n; b++) {
         /* bands rise in frequency: the neighbourhoods are index ranges */
-        const double lb = 0.5 * log2(lo_hz[b] * hi_hz[b]);
+        const double lb = lc[b];
         int *r = &m->trange[4 * b];
         r[0] = r[2] = b;
         r[1] = r[3] = b + 1;
         for (int j = 0; j < n; j++) {
-            double d = fabs(0.5 * log2(lo_hz[j] * hi_hz[j]) - lb);
+            double d = fabs(lc[j] - lb);
             if (d <= 0.5 * env_octaves) {
                 r[0] = j < r[0] ? j : r[0];
                 r[1] = j + 1 > r[1] ? j + 1 : r[1];
@@ -358,8 +422,9 @@ void lathe_spectrum_destroy(lathe_spectrum_meter *m)
         free(m->power[s]);
     }
     free(m->cur);
-    free(m->tlo);
-    free(m->thi);
+    free(m->tk0);
+    free(m->tw0);
+    free(m->tw);
     free(m->tdb);
     free(m->tcount);
     free(m->tcum);
