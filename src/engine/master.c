@@ -469,7 +469,7 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
             quick.spectrum = quick.series = quick.true_peak = 0;
             acfg = &quick;
         }
-        pre_ctx pc = { .pre = &pre, .rs = rs, .sink = { &spool, pre_meter } };
+        pre_ctx pc = { .pre = &pre, .rs = rs, .sink = { &spool, pre_meter, 0.0 } };
         lathe_aligner_init(&pc.al, pre.latency);
         pg.base = 0.0;
         pg.span = 0.5;
