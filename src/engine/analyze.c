@@ -31,7 +31,7 @@ struct lathe_analyzer {
     float *clean[LATHE_MAX_CHANNELS]; /* BLOCK frames: a copy with non-finite set to 0 */
     int64_t non_finite;
     int finished;
-    int loudness_only;              /* the engine's own meters: loudness and length only */
+    int loudness_only;              /* 1: loudness and length only; 2: length only */
 };
 
 void lathe_analysis_config_defaults(lathe_analysis_config *cfg)
@@ -132,7 +132,8 @@ static void measure(lathe_analyzer *an, const float *const *ch, size_t n)
 {
     if (an->loudness_only) {
         an->levels.frames += (int64_t)n;
-        lathe_loudness_process(an->loud, ch, n);
+        if (an->loudness_only == 1)
+            lathe_loudness_process(an->loud, ch, n);
         return;
     }
     lathe_levels_process(&an->levels, ch, n);
@@ -366,7 +367,7 @@ lathe_status lathe_analyze_reader_tap(lathe_reader *rd, const lathe_analysis_con
         goto done;
     }
     if (loudness_only)
-        lathe_analyzer_loudness_only(an);
+        an->loudness_only = loudness_only == 2 ? 2 : 1;
     for (int c = 0; c < info.channels; c++) {
         if (!(buf[c] = malloc(sizeof(float) * BLOCK))) {
             st = LATHE_ERR_NO_MEMORY;

@@ -15,9 +15,10 @@
  * other than LATHE_OK stops the pass and is returned. */
 typedef lathe_status (*lathe_analysis_tap)(void *user, float *const *ch, size_t frames);
 
-/* lathe_analyze_reader, calling TAP (may be NULL) on every block; with LOUDNESS_ONLY
+/* lathe_analyze_reader, calling TAP (may be NULL) on every block; with LOUDNESS_ONLY 1
  * only the loudness figures and the length are measured (lathe_analyzer_loudness_only),
- * for a caller that has the analysis already and needs only the pass. */
+ * with 2 only the length (and NaN/Inf and decode errors are still found): for a caller
+ * that has the analysis already and needs only the pass. */
 lathe_status lathe_analyze_reader_tap(lathe_reader *rd, const lathe_analysis_config *cfg,
                                       lathe_analysis *out, char *err, size_t errlen,
                                       lathe_progress_fn progress, void *user,

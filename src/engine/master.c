@@ -464,7 +464,7 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
             goto fail;
         if (o->input_analysis) {
             /* Already analysed: keep the caller's figures; the pass measures only the
-             * loudness (and still finds NaN/Inf and decode errors). */
+             * length (and still finds NaN/Inf and decode errors). */
             lathe_analysis_config_defaults(&quick);
             quick.spectrum = quick.series = quick.true_peak = 0;
             acfg = &quick;
@@ -476,7 +476,7 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
         lathe_analysis scratch;
         st = lathe_analyze_reader_tap(rd, acfg, o->input_analysis ? &scratch : &res->before, err,
                                       errlen, pg.fn ? pre_progress : NULL, &pg, pre_tap, &pc,
-                                      o->input_analysis != NULL);
+                                      o->input_analysis != NULL ? 2 : 0);
         if (o->input_analysis) {
             if (st == LATHE_OK || st == LATHE_ERR_NON_FINITE)
                 lathe_analysis_free(&scratch);
