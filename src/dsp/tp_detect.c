@@ -51,8 +51,9 @@
  * follows a smooth signal within about 13 %. On the 30 s match excerpt of
  * bench/matchering.sh at a floor 2 dB under the threshold, A leaves 32.6 % of the frames
  * above the floor, min(A, B) 4.4 %; 0.4 % read above it. Frames whose bound stays at or
- * under FLOOR report it. The last branch output of each kind is still computed for
- * the next frame's parabola, so values above the floor never depend on the skipping. */
+ * under FLOOR report it. The last branch output of each kind of the frame before a
+ * filtered run (and of each call's last frame, for the next call) is still computed for
+ * its parabola, so values above the floor never depend on the skipping. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -430,6 +431,7 @@ void lathe_tp_detect(lathe_tp_detector *d, const float *x, size_t n, float floor
     memcpy(cur, x, sizeof(float) * n);
     for (size_t i = 0; i < n; i++)
         acur[i] = fabsf(x[i]);
+    int last_done = 0;          /* d->last holds frame n-1's last points */
     for (size_t s0 = 0; s0 < n; s0 += SEG) {
         const size_t len = n - s0 < SEG ? n - s0 : SEG, s1 = s0 + len;
         /* frames s0 .. s1-1 read hist[s0 .. s1 - 1 + keep] */
@@ -463,13 +465,17 @@ void lathe_tp_detect(lathe_tp_detector *d, const float *x, size_t n, float floor
             b = s0 + (b - s0 + 7) / 8 * 8;
             b = b < s1 ? b : s1;
         }
-        if (a > s0 && a < s1)       /* frame a's parabola needs frame a-1's last point */
-            last_points(d, f, cur + a - 1);
-        if (a < b)
+        if (a < b) {
+            /* frame a's parabola needs frame a-1's last points: computed here from the
+             * history, or for a = 0 kept from the previous call */
+            if (a > 0)
+                last_points(d, f, cur + a - 1);
             filter_frames(d, hist, a, b, floor_level, peak);
-        if (a >= b || b < s1)       /* the next segment's first parabola */
-            last_points(d, f, cur + s1 - 1);
+            last_done = b == n;
+        }
     }
+    if (n > 0 && !last_done)     /* the next call's first parabola */
+        last_points(d, f, cur + n - 1);
     memmove(hist, hist + n, sizeof(float) * keep);
     memmove(d->habs, d->habs + n, sizeof(float) * keep);
 }
