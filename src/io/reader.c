@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sndfile.h>
+#include "dsp/simd.h"
 #include "lathe/io.h"
 
 /* Frames decoded per libsndfile call; the interleaved scratch holds this many. */
@@ -20,6 +21,7 @@ struct lathe_reader {
     int64_t frames_read;     /* frames delivered so far */
     int64_t declared_frames; /* frames the header declared before libsndfile clamped them */
     float *interleaved;      /* READER_CHUNK * channels */
+    short *shorts;           /* 16-bit PCM: READER_CHUNK * channels, read as integers */
     const unsigned char *mem;/* lathe_reader_open_memory: the caller's bytes */
     size_t mem_size;
     sf_count_t mem_pos;      /* read position in MEM */
@@ -305,7 +307,9 @@ static lathe_status reader_setup(lathe_reader *r, SNDFILE *sf, const SF_INFO *sf
         return LATHE_ERR_EMPTY;
     }
     r->interleaved = malloc(sizeof(float) * READER_CHUNK * (size_t)sfi->channels);
-    if (!r->interleaved) {
+    if ((sfi->format & SF_FORMAT_SUBMASK) == SF_FORMAT_PCM_16)
+        r->shorts = malloc(sizeof(short) * READER_CHUNK * (size_t)sfi->channels);
+    if (!r->interleaved || ((sfi->format & SF_FORMAT_SUBMASK) == SF_FORMAT_PCM_16 && !r->shorts)) {
         set_err(err, errlen, "out of memory");
         return LATHE_ERR_NO_MEMORY;
     }
@@ -463,6 +467,29 @@ const lathe_audio_info *lathe_reader_info(const lathe_reader *reader)
     return reader ? &reader->info : NULL;
 }
 
+/* 16-bit PCM as libsndfile's float path gives it (s * (1 / 32768), normalised floats), for
+ * N frames of NCH channels into CH at DONE: one multiply a sample, in a loop GCC
+ * vectorises, instead of libsndfile's scalar conversion (about nine instructions a
+ * sample). */
+LATHE_HOT static void shorts_to_float(const short *restrict in, float *const *ch, size_t done,
+                                      int nch, size_t n)
+{
+    const float k = 1.0f / 32768.0f;
+    if (nch == 2) {
+        float *restrict l = ch[0] + done, *restrict r = ch[1] + done;
+        for (size_t i = 0; i < n; i++) {
+            l[i] = (float)in[2 * i] * k;
+            r[i] = (float)in[2 * i + 1] * k;
+        }
+        return;
+    }
+    for (int c = 0; c < nch; c++) {
+        float *restrict dst = ch[c] + done;
+        for (size_t i = 0; i < n; i++)
+            dst[i] = (float)in[i * (size_t)nch + (size_t)c] * k;
+    }
+}
+
 lathe_status lathe_reader_read(lathe_reader *r, float *const *ch, size_t max_frames, size_t *got)
 {
     size_t done = 0;
@@ -473,7 +500,8 @@ lathe_status lathe_reader_read(lathe_reader *r, float *const *ch, size_t max_fra
         size_t want = max_frames - done;
         if (want > READER_CHUNK)
             want = READER_CHUNK;
-        sf_count_t n = sf_readf_float(r->sf, r->interleaved, (sf_count_t)want);
+        sf_count_t n = r->shorts ? sf_readf_short(r->sf, r->shorts, (sf_count_t)want)
+                                 : sf_readf_float(r->sf, r->interleaved, (sf_count_t)want);
         if (n < 0)
             return LATHE_ERR_READ;
         if (n == 0) {
@@ -481,7 +509,9 @@ lathe_status lathe_reader_read(lathe_reader *r, float *const *ch, size_t max_fra
                 return LATHE_ERR_READ;
             break;
         }
-        if (nch == 1) {
+        if (r->shorts) {
+            shorts_to_float(r->shorts, ch, done, nch, (size_t)n);
+        } else if (nch == 1) {
             memcpy(ch[0] + done, r->interleaved, sizeof(float) * (size_t)n);
         } else if (nch == 2) {
             float *restrict l = ch[0] + done, *restrict rr = ch[1] + done;
@@ -523,5 +553,6 @@ void lathe_reader_close(lathe_reader *r)
     if (r->sf)
         sf_close(r->sf);
     free(r->interleaved);
+    free(r->shorts);
     free(r);
 }
