@@ -96,34 +96,6 @@ static void window_done(pass *p)
     p->wfill = 0;
 }
 
-/* Sums of a^2, b^2 and c^2 (double) over N samples, in LATHE_LANES lanes (reduce.h). */
-static inline void sums_of_squares(const float *restrict a, const float *restrict b,
-                                   const float *restrict c, size_t n, double out[3])
-{
-    lathe_rv4d acc[3][2] = { { { 0 } } };
-    const float *x[3] = { a, b, c };
-    double lane[3][LATHE_LANES];
-    size_t i = 0;
-    for (; i + LATHE_LANES <= n; i += LATHE_LANES) {
-        for (int s = 0; s < 3; s++) {
-            lathe_rv4d v0, v1;
-            lathe_rv_load4d(&v0, x[s] + i);
-            lathe_rv_load4d(&v1, x[s] + i + 4);
-            acc[s][0] += v0 * v0;
-            acc[s][1] += v1 * v1;
-        }
-    }
-    for (int s = 0; s < 3; s++) {
-        memcpy(lane[s], &acc[s][0], sizeof acc[s][0]);
-        memcpy(lane[s] + 4, &acc[s][1], sizeof acc[s][1]);
-        for (size_t j = i; j < n; j++)
-            lane[s][0] += (double)x[s][j] * x[s][j];
-        out[s] = 0.0;
-        for (int k = 0; k < LATHE_LANES; k++)
-            out[s] += lane[s][k];
-    }
-}
-
 LATHE_HOT static void pass_process(pass *p, size_t n)
 {
     float *l = p->buf[0], *r = p->buf[1], *mid = p->tmp[0], *ll = p->tmp[1], *lr = p->tmp[2];
@@ -144,8 +116,12 @@ LATHE_HOT static void pass_process(pass *p, size_t n)
         size_t run = p->win - p->wfill;
         if (run > n - i)
             run = n - i;
-        double s[3];
-        sums_of_squares(l + i, r + i, mid + i, run, s);
+        /* sums of squares in reduce.h's lanes (peak and sum unused) */
+        double s[3], sum;
+        float pk;
+        lathe_stats(l + i, run, &pk, &sum, &s[0]);
+        lathe_stats(r + i, run, &pk, &sum, &s[1]);
+        lathe_stats(mid + i, run, &pk, &sum, &s[2]);
         /* full band: mean channel power = mid^2 + side^2 */
         p->wfull += 0.5 * (s[0] + s[1]);
         p->wband += s[2];

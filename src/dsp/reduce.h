@@ -28,6 +28,19 @@ LATHE_RV_INLINE void lathe_rv_load4d(lathe_rv4d *d, const float *x)
     *d = (lathe_rv4d){ x[0], x[1], x[2], x[3] };
 }
 
+/* The eight lanes LO (0-3) and HI (4-7) into DST[0..7], to finish in scalar code. */
+LATHE_RV_INLINE void lathe_rv_spill8d(double *dst, const lathe_rv4d *lo, const lathe_rv4d *hi)
+{
+    memcpy(dst, lo, sizeof *lo);
+    memcpy(dst + 4, hi, sizeof *hi);
+}
+
+LATHE_RV_INLINE void lathe_rv_spill8f(float *dst, const lathe_rv4f *lo, const lathe_rv4f *hi)
+{
+    memcpy(dst, lo, sizeof *lo);
+    memcpy(dst + 4, hi, sizeof *hi);
+}
+
 /* *M = |x| > *M ? |x| : *M per lane, over x[0..3] (a NaN leaves *M). */
 LATHE_RV_INLINE void lathe_rv_max_abs(lathe_rv4f *m, const float *x)
 {
@@ -49,8 +62,7 @@ LATHE_RV_INLINE float lathe_max_abs(const float *restrict x, size_t n)
         lathe_rv_max_abs(&m0, x + i);
         lathe_rv_max_abs(&m1, x + i + 4);
     }
-    memcpy(lane, &m0, sizeof m0);
-    memcpy(lane + 4, &m1, sizeof m1);
+    lathe_rv_spill8f(lane, &m0, &m1);
     float m = 0.0f;
     for (; i < n; i++) {
         float a = fabsf(x[i]);
@@ -81,12 +93,9 @@ LATHE_RV_INLINE void lathe_stats(const float *restrict x, size_t n, float *peak,
         ss0 += v0 * v0;
         ss1 += v1 * v1;
     }
-    memcpy(pk, &pk0, sizeof pk0);
-    memcpy(pk + 4, &pk1, sizeof pk1);
-    memcpy(s, &s0, sizeof s0);
-    memcpy(s + 4, &s1, sizeof s1);
-    memcpy(ss, &ss0, sizeof ss0);
-    memcpy(ss + 4, &ss1, sizeof ss1);
+    lathe_rv_spill8f(pk, &pk0, &pk1);
+    lathe_rv_spill8d(s, &s0, &s1);
+    lathe_rv_spill8d(ss, &ss0, &ss1);
     for (; i < n; i++) {
         float a = fabsf(x[i]);
         double v = x[i];
@@ -126,12 +135,9 @@ LATHE_RV_INLINE void lathe_cross_sums(const float *restrict a, const float *rest
         ab0 += x0 * y0;
         ab1 += x1 * y1;
     }
-    memcpy(aa, &aa0, sizeof aa0);
-    memcpy(aa + 4, &aa1, sizeof aa1);
-    memcpy(bb, &bb0, sizeof bb0);
-    memcpy(bb + 4, &bb1, sizeof bb1);
-    memcpy(ab, &ab0, sizeof ab0);
-    memcpy(ab + 4, &ab1, sizeof ab1);
+    lathe_rv_spill8d(aa, &aa0, &aa1);
+    lathe_rv_spill8d(bb, &bb0, &bb1);
+    lathe_rv_spill8d(ab, &ab0, &ab1);
     for (; i < n; i++) {
         double x = a[i], y = b[i];
         aa[0] += x * x;
