@@ -356,87 +356,94 @@ typedef long long kw_v4i __attribute__((vector_size(32)));
 
 #define KW_PICK(m, a, b) ((kw_v4d)(((kw_v4i)(a) & (m)) | ((kw_v4i)(b) & ~(m))))
 
+/* The pipeline's vectors: the inputs' and outputs' histories of all four lanes, the
+ * shelf's last three outputs (lanes 0, 1) that feed the high-pass, the sums. */
+typedef struct kw_pipe {
+    kw_v4d b0, b1, b2, a1, a2;
+    kw_v4d in1, in2, o1, o2, f1, f2, f3, acc;
+    double ex;
+    int mono;
+} kw_pipe;
+
+/* One step with input (V0, V1) for the shelf; SHELF_ON / HP_ON say which lanes have a
+ * frame (the others keep their histories: the first and last LAG steps). */
+static inline __attribute__((always_inline)) void kw_step(kw_pipe *p, double v0, double v1,
+                                                          int shelf_on, int hp_on)
+{
+    kw_v4d in;
+    KW_V4(in, v0, v1, p->f3[0], p->f3[1]);
+    const kw_v4d y = (p->b0 * in + p->b1 * p->in1 + p->b2 * p->in2 - p->a2 * p->o2)
+                   - p->a1 * p->o1;
+    p->f3 = p->f2;
+    p->f2 = p->f1;
+    p->f1 = y;
+    if (shelf_on && hp_on) {
+        p->in2 = p->in1;
+        p->in1 = in;
+        p->o2 = p->o1;
+        p->o1 = y;
+    } else {
+        const long long sm = -(long long)shelf_on, hm = -(long long)hp_on;
+        const kw_v4i on = { sm, sm, hm, hm };
+        p->in2 = KW_PICK(on, p->in1, p->in2);
+        p->in1 = KW_PICK(on, in, p->in1);
+        p->o2 = KW_PICK(on, p->o1, p->o2);
+        p->o1 = KW_PICK(on, y, p->o1);
+    }
+    if (hp_on) {
+        p->acc += y * y;            /* lanes 2, 3: z(step - LAG)^2 */
+        if (p->mono)
+            p->ex += y[2] * y[3];
+    }
+}
+
 LATHE_HOT static void kweight_pair(lathe_loudness_meter *m, int c, const float *restrict x0,
                                    const float *restrict x1, size_t n, int mono, double e[3])
 {
     const lathe_biquad_coefs a = m->shelf, b = m->hp;
     kw_state *s0 = &m->kw[c], *s1 = &m->kw[c + 1];
-    kw_v4d b0, b1, b2, a1, a2, in1, in2, o1, o2;
-    KW_V4(b0, a.b0, a.b0, b.b0, b.b0);
-    KW_V4(b1, a.b1, a.b1, b.b1, b.b1);
-    KW_V4(b2, a.b2, a.b2, b.b2, b.b2);
-    KW_V4(a1, a.a1, a.a1, b.a1, b.a1);
-    KW_V4(a2, a.a2, a.a2, b.a2, b.a2);
+    kw_pipe p;
+    KW_V4(p.b0, a.b0, a.b0, b.b0, b.b0);
+    KW_V4(p.b1, a.b1, a.b1, b.b1, b.b1);
+    KW_V4(p.b2, a.b2, a.b2, b.b2, b.b2);
+    KW_V4(p.a1, a.a1, a.a1, b.a1, b.a1);
+    KW_V4(p.a2, a.a2, a.a2, b.a2, b.a2);
     /* the high-pass's input history is the shelf's output history */
-    KW_V4(in1, s0->x1, s1->x1, s0->y1, s1->y1);
-    KW_V4(in2, s0->x2, s1->x2, s0->y2, s1->y2);
-    KW_V4(o1, s0->y1, s1->y1, s0->z1, s1->z1);
-    KW_V4(o2, s0->y2, s1->y2, s0->z2, s1->z2);
-    kw_v4d f1 = o1, f2 = o1, f3 = o1;       /* the shelf's last outputs (lanes 0, 1) */
-    kw_v4d acc = { 0.0, 0.0, 0.0, 0.0 };
-    double ex = 0.0;
-    const size_t steps = n ? n + KW_LAG : 0, main_end = n;
+    KW_V4(p.in1, s0->x1, s1->x1, s0->y1, s1->y1);
+    KW_V4(p.in2, s0->x2, s1->x2, s0->y2, s1->y2);
+    KW_V4(p.o1, s0->y1, s1->y1, s0->z1, s1->z1);
+    KW_V4(p.o2, s0->y2, s1->y2, s0->z2, s1->z2);
+    p.f1 = p.f2 = p.f3 = p.o1;
+    p.acc = (kw_v4d){ 0.0, 0.0, 0.0, 0.0 };
+    p.ex = 0.0;
+    p.mono = mono;
+    /* steps 0 .. n + LAG - 1: the shelf has frame st while st < n, the high-pass frame
+     * st - LAG from st = LAG on */
+    const size_t steps = n ? n + KW_LAG : 0, head = n < KW_LAG ? steps : KW_LAG;
     size_t st = 0;
-    for (int phase = 0; phase < 3; phase++) {
-        /* edge steps (some lanes idle) before and after the main loop */
-        const size_t end = phase == 0 ? (n < KW_LAG ? steps : KW_LAG) : phase == 1 ? main_end
-                                                                                 : steps;
-        if (phase == 1) {
-            for (; st < end; st++) {
-                kw_v4d in;
-                KW_V4(in, x0[st], x1[st], f3[0], f3[1]);
-                const kw_v4d y = (b0 * in + b1 * in1 + b2 * in2 - a2 * o2) - a1 * o1;
-                f3 = f2;
-                f2 = f1;
-                f1 = y;
-                in2 = in1;
-                in1 = in;
-                o2 = o1;
-                o1 = y;
-                acc += y * y;       /* lanes 2, 3: z(st - LAG)^2 */
-                if (mono)
-                    ex += y[2] * y[3];
-            }
-            continue;
-        }
-        for (; st < end; st++) {
-            const int shelf_on = st < n, hp_on = st >= KW_LAG;
-            kw_v4d in;
-            KW_V4(in, shelf_on ? x0[st] : 0.0, shelf_on ? x1[st] : 0.0, f3[0], f3[1]);
-            const kw_v4d y = (b0 * in + b1 * in1 + b2 * in2 - a2 * o2) - a1 * o1;
-            f3 = f2;
-            f2 = f1;
-            f1 = y;
-            const long long sm = -(long long)shelf_on, hm = -(long long)hp_on;
-            const kw_v4i on = { sm, sm, hm, hm };
-            in2 = KW_PICK(on, in1, in2);
-            in1 = KW_PICK(on, in, in1);
-            o2 = KW_PICK(on, o1, o2);
-            o1 = KW_PICK(on, y, o1);
-            if (hp_on) {
-                acc += y * y;
-                if (mono)
-                    ex += y[2] * y[3];
-            }
-        }
-    }
-    s0->x1 = in1[0];
-    s1->x1 = in1[1];
-    s0->x2 = in2[0];
-    s1->x2 = in2[1];
-    s0->y1 = o1[0];
-    s1->y1 = o1[1];
-    s0->y2 = o2[0];
-    s1->y2 = o2[1];
-    s0->z1 = o1[2];
-    s1->z1 = o1[3];
-    s0->z2 = o2[2];
-    s1->z2 = o2[3];
+    for (; st < head; st++)
+        kw_step(&p, st < n ? x0[st] : 0.0, st < n ? x1[st] : 0.0, st < n, st >= KW_LAG);
+    for (; st < n; st++)
+        kw_step(&p, x0[st], x1[st], 1, 1);
+    for (; st < steps; st++)
+        kw_step(&p, 0.0, 0.0, 0, 1);
+    s0->x1 = p.in1[0];
+    s1->x1 = p.in1[1];
+    s0->x2 = p.in2[0];
+    s1->x2 = p.in2[1];
+    s0->y1 = p.o1[0];
+    s1->y1 = p.o1[1];
+    s0->y2 = p.o2[0];
+    s1->y2 = p.o2[1];
+    s0->z1 = p.o1[2];
+    s1->z1 = p.o1[3];
+    s0->z2 = p.o2[2];
+    s1->z2 = p.o2[3];
     kw_state_flush(s0);
     kw_state_flush(s1);
-    e[0] = acc[2];
-    e[1] = acc[3];
-    e[2] = ex;
+    e[0] = p.acc[2];
+    e[1] = p.acc[3];
+    e[2] = p.ex;
 }
 
 /* One channel: the pair kernel with a silent partner would waste half the work. */
