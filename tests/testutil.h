@@ -5,6 +5,7 @@
 #define LATHE_TESTUTIL_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -37,6 +38,26 @@ static int t_passed, t_failed;
         CHECK(g_ >= l_ && g_ <= h_, "%s: got %.6f, want within [%.6f, %.6f]",     \
               (what), g_, l_, h_);                                                \
     } while (0)
+
+/* Reproducible test noise: xorshift64 (13, 7, 17) on *STATE (never 0), 53 bits each
+ * draw, uniform in [0, 1) or in [-1, 1). */
+static inline uint64_t test_rand_next(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state >> 11;
+}
+
+static inline double test_rand01(uint64_t *state)
+{
+    return (double)test_rand_next(state) / 9007199254740992.0;
+}
+
+static inline double test_rand_pm1(uint64_t *state)
+{
+    return (double)test_rand_next(state) / 4503599627370496.0 - 1.0;
+}
 
 static inline int test_summary(void)
 {

@@ -26,14 +26,6 @@ extern const lathe_fx_class lathe_fx_gain;
 
 static uint64_t rng = 0x243F6A8885A308D3ull;
 
-static double urand(void) /* [-1, 1) */
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (double)(rng >> 11) / 4503599627370496.0 - 1.0;
-}
-
 typedef struct run {
     float *y[2];                /* output, n + latency frames (latency removed) */
     float *peaks;               /* RECORD: the recording */
@@ -132,8 +124,8 @@ int main(void)
     for (size_t i = 0; i < n; i++) {
         const double t = (double)i / RATE;
         const double env = exp(-fmod(t, 0.25) * 18.0);
-        lp0 += 0.5 * (urand() - lp0);
-        lp1 += 0.5 * (urand() - lp1);
+        lp0 += 0.5 * (test_rand_pm1(&rng) - lp0);
+        lp1 += 0.5 * (test_rand_pm1(&rng) - lp1);
         const double base = 0.25 * sin(2 * M_PI * 55.0 * t) + 0.12 * sin(2 * M_PI * 440.0 * t)
                           + 0.08 * sin(2 * M_PI * 659.3 * t) + 0.02 * sin(2 * M_PI * 19000.0 * t);
         x[0][i] = (float)(base + 0.5 * env * lp0);

@@ -18,14 +18,6 @@ enum { N = 20000 };
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 
-static double urand(void) /* [-1, 1) */
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (double)(rng >> 11) / 4503599627370496.0 - 1.0;
-}
-
 /* max over n, p of |sum_j h[j] x[...]|: the 49-tap Hann-windowed sinc, factor L
  * (4 below 96 kHz, 2 below 192 kHz), zero-stuffed input; also max |x|. */
 static double brute(const float *x, size_t n, int rate)
@@ -70,11 +62,11 @@ int main(void)
                 else if (kind == 6)
                     v = 0.5 * sin(2 * M_PI * 0.43 * rate * t) + 0.5 * sin(2 * M_PI * 0.45 * rate * t + 1);
                 else if (kind == 7)
-                    v = urand();
+                    v = test_rand_pm1(&rng);
                 else if (kind == 8)
                     v = fmod(t * rate / 7.3, 1.0) < 0.5 ? 0.9 : -0.9;
                 else if (kind == 9)
-                    v = i % 997 == 500 ? 0.9 : 0.01 * urand();
+                    v = i % 997 == 500 ? 0.9 : 0.01 * test_rand_pm1(&rng);
                 else if (kind == 10)    /* DC offset under high-frequency content */
                     v = 0.6 + 0.35 * sin(2 * M_PI * 0.3 * rate * t);
                 else                    /* sign patterns of a half-band sinc: large overshoot */
@@ -85,7 +77,7 @@ int main(void)
             if (lathe_truepeak_create(rate, 1, &m) != LATHE_OK)
                 abort();
             for (size_t off = 0; off < N;) {
-                size_t len = 1 + (size_t)((urand() + 1.0) * 3000.0);
+                size_t len = 1 + (size_t)((test_rand_pm1(&rng) + 1.0) * 3000.0);
                 len = len > N - off ? N - off : len;
                 const float *ch[1] = { x + off };
                 lathe_truepeak_process(m, ch, len);
