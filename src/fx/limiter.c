@@ -81,12 +81,18 @@ static const lathe_param_desc params[P_COUNT] = {
 #define MAX_HOLD_MS 50.0
 #define INPUT_MAX 1e6f          /* +120 dBFS */
 
-typedef struct lim_chan {
-    lathe_tp_detector det;
+/* The state of steps 4-6 (chain_run copies it into a local for the per-frame loop, so
+ * the compiler keeps it in registers: the rings' stores could otherwise alias it). */
+typedef struct chain_regs {
     lathe_peak_hold hold;
     lathe_boxcar box[3];
     double e_fast, e_slow;      /* envelopes, dB of reduction */
     int quiet;                  /* steps 4-6 hold nothing: reduction 0 stays 0 at no cost */
+} chain_regs;
+
+typedef struct lim_chan {
+    lathe_tp_detector det;
+    chain_regs g;
     float *delay;               /* ring of delay_mask + 1 samples */
     float peak[CHUNK];
     float in[CHUNK];
@@ -149,9 +155,9 @@ static void lim_destroy(void *state)
         return;
     for (int c = 0; c < 8; c++) {
         lathe_tp_detector_free(&s->ch[c].det);
-        lathe_peak_hold_free(&s->ch[c].hold);
+        lathe_peak_hold_free(&s->ch[c].g.hold);
         for (int b = 0; b < 3; b++)
-            lathe_boxcar_free(&s->ch[c].box[b]);
+            lathe_boxcar_free(&s->ch[c].g.box[b]);
         free(s->ch[c].delay);
     }
     free(s);
@@ -163,11 +169,11 @@ static void lim_reset(void *state)
     for (int c = 0; c < s->channels; c++) {
         lim_chan *k = &s->ch[c];
         lathe_tp_detector_reset(&k->det);
-        lathe_peak_hold_reset(&k->hold);
+        lathe_peak_hold_reset(&k->g.hold);
         for (int b = 0; b < 3; b++)
-            lathe_boxcar_reset(&k->box[b]);
-        k->e_fast = k->e_slow = 0.0;
-        k->quiet = 1;
+            lathe_boxcar_reset(&k->g.box[b]);
+        k->g.e_fast = k->g.e_slow = 0.0;
+        k->g.quiet = 1;
         memset(k->delay, 0, sizeof(float) * (s->delay_mask + 1));
     }
     s->write = 0;
@@ -207,9 +213,9 @@ static lathe_status lim_create(const lathe_fx_setup *setup, const double *p, voi
         lim_chan *k = &s->ch[c];
         lathe_status st = lathe_tp_detector_init(&k->det, (int)p[P_OVERSAMPLING], CHUNK, s->rate);
         if (st == LATHE_OK)
-            st = lathe_peak_hold_init(&k->hold, max_hold, hold_len(s));
+            st = lathe_peak_hold_init(&k->g.hold, max_hold, hold_len(s));
         for (int b = 0; b < 3 && st == LATHE_OK; b++)
-            st = lathe_boxcar_init(&k->box[b], lens[b]);
+            st = lathe_boxcar_init(&k->g.box[b], lens[b]);
         if (st == LATHE_OK && !(k->delay = calloc(ring, sizeof(float))))
             st = LATHE_ERR_NO_MEMORY;
         if (st != LATHE_OK) {
@@ -227,7 +233,7 @@ static lathe_status lim_create(const lathe_fx_setup *setup, const double *p, voi
 }
 
 /* Steps 4-6 state of K := that of FROM. */
-static void chain_copy(lim_chan *k, const lim_chan *from)
+static void chain_copy(chain_regs *k, const chain_regs *from)
 {
     lathe_peak_hold_copy(&k->hold, &from->hold);
     for (int b = 0; b < 3; b++)
@@ -238,7 +244,7 @@ static void chain_copy(lim_chan *k, const lim_chan *from)
 }
 
 /* Steps 4-6 state of K := at least K's and FROM's (whichever reduces more). */
-static void chain_cover(lim_chan *k, const lim_chan *from)
+static void chain_cover(chain_regs *k, const chain_regs *from)
 {
     lathe_peak_hold_cover(&k->hold, &from->hold);
     for (int b = 0; b < 3; b++)
@@ -269,21 +275,21 @@ static void lim_set_param(void *state, int id, double v)
     case P_RELEASE_MODE:
         if ((int)old == MODE_AUTO && (int)v == MODE_FIXED)
             for (int c = 0; c < s->channels; c++)
-                if (s->ch[c].e_slow > s->ch[c].e_fast)
-                    s->ch[c].e_fast = s->ch[c].e_slow;
+                if (s->ch[c].g.e_slow > s->ch[c].g.e_fast)
+                    s->ch[c].g.e_fast = s->ch[c].g.e_slow;
         break;
     case P_HOLD:
         for (int c = 0; c < s->channels; c++)
-            lathe_peak_hold_set_length(&s->ch[c].hold, hold_len(s));
+            lathe_peak_hold_set_length(&s->ch[c].g.hold, hold_len(s));
         break;
     case P_LINK:
         /* linked: one chain (channel 0's) for all; keep what each channel still holds */
         if ((int)old == LINK_INDEPENDENT && (int)v == LINK_LINKED)
             for (int c = 1; c < s->channels; c++)
-                chain_cover(&s->ch[0], &s->ch[c]);
+                chain_cover(&s->ch[0].g, &s->ch[c].g);
         else if ((int)old == LINK_LINKED && (int)v == LINK_INDEPENDENT)
             for (int c = 1; c < s->channels; c++)
-                chain_copy(&s->ch[c], &s->ch[0]);
+                chain_copy(&s->ch[c].g, &s->ch[0].g);
         break;
     case P_OVERSAMPLING:
         for (int c = 0; c < s->channels; c++)
@@ -296,15 +302,6 @@ static void lim_set_param(void *state, int id, double v)
         break;
     }
 }
-
-/* The state of steps 4-6, copied into a local for the per-frame loop so the compiler
- * keeps it in registers (the rings' stores could otherwise alias it). */
-typedef struct chain_regs {
-    lathe_peak_hold hold;
-    lathe_boxcar box[3];
-    double e_fast, e_slow;
-    int quiet;
-} chain_regs;
 
 /* Steps 4-6 for one channel: reduction R (dB) in, smoothed reduction Z (dB) out. */
 static inline double chain_step(chain_regs *k, double r, int mode, const lim_state *s)
@@ -357,8 +354,7 @@ static double chain_run(lim_chan *k, const float *pk, const float *t, size_t n, 
     double z_max = 0.0, zsum = *sum;
     long long act = *active;
     double *restrict zdb = k->zdb;
-    chain_regs c = { k->hold, { k->box[0], k->box[1], k->box[2] }, k->e_fast, k->e_slow,
-                     k->quiet };
+    chain_regs c = k->g;
     for (size_t i = 0; i < n; i++) {
         if (c.quiet && !(pk[i] > t[i])) {
             lathe_peak_hold_push_zero_empty(&c.hold);
@@ -375,12 +371,7 @@ static double chain_run(lim_chan *k, const float *pk, const float *t, size_t n, 
         }
     }
     lathe_gain_from_reduction(zdb, k->gain, n);
-    k->hold = c.hold;
-    for (int b = 0; b < 3; b++)
-        k->box[b] = c.box[b];
-    k->e_fast = c.e_fast;
-    k->e_slow = c.e_slow;
-    k->quiet = c.quiet;
+    k->g = c;
     *sum = zsum;
     *active = act;
     return z_max;
