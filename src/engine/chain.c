@@ -106,10 +106,11 @@ LATHE_HOT static void interleave(float *restrict out, const float *const *ch, si
             out[i * (size_t)nch + (size_t)c] = ch[c][off + i];
 }
 
-LATHE_HOT static void deinterleave(float *const *ch, const float *restrict in, int nch, size_t n)
+LATHE_HOT static void deinterleave(float *const *ch, size_t off, const float *restrict in, int nch,
+                                   size_t n)
 {
     if (nch == 2) {
-        float *restrict l = ch[0], *restrict r = ch[1];
+        float *restrict l = ch[0] + off, *restrict r = ch[1] + off;
         for (size_t i = 0; i < n; i++) {
             l[i] = in[2 * i];
             r[i] = in[2 * i + 1];
@@ -118,16 +119,20 @@ LATHE_HOT static void deinterleave(float *const *ch, const float *restrict in, i
     }
     for (int c = 0; c < nch; c++)
         for (size_t i = 0; i < n; i++)
-            ch[c][i] = in[i * (size_t)nch + (size_t)c];
+            ch[c][off + i] = in[i * (size_t)nch + (size_t)c];
 }
 
-lathe_status lathe_spool_create(lathe_spool *s, int channels)
+lathe_status lathe_spool_create(lathe_spool *s, int channels, size_t mem_bytes)
 {
     memset(s, 0, sizeof *s);
     s->channels = channels;
+    s->mem_frames = (long long)(mem_bytes / (sizeof(float) * (size_t)channels));
     s->buf = malloc(sizeof(float) * LATHE_ENGINE_BLOCK * (size_t)channels);
+    /* untouched pages cost nothing: RSS follows what is written */
+    s->mem = s->mem_frames ? malloc(sizeof(float) * (size_t)channels * (size_t)s->mem_frames)
+                           : NULL;
     s->f = tmpfile();
-    if (!s->buf || !s->f) {
+    if (!s->buf || (s->mem_frames && !s->mem) || !s->f) {
         lathe_spool_destroy(s);
         return LATHE_ERR_WRITE;
     }
@@ -137,7 +142,15 @@ lathe_status lathe_spool_create(lathe_spool *s, int channels)
 lathe_status lathe_spool_write(lathe_spool *s, const float *const *ch, size_t frames)
 {
     const int nch = s->channels;
-    for (size_t off = 0; off < frames; off += LATHE_ENGINE_BLOCK) {
+    size_t off = 0;
+    if (s->frames < s->mem_frames) {
+        const long long room = s->mem_frames - s->frames;
+        const size_t n = (long long)frames < room ? frames : (size_t)room;
+        interleave(s->mem + (size_t)s->frames * (size_t)nch, ch, 0, nch, n);
+        s->frames += (long long)n;
+        off = n;
+    }
+    for (; off < frames; off += LATHE_ENGINE_BLOCK) {
         size_t n = frames - off < LATHE_ENGINE_BLOCK ? frames - off : LATHE_ENGINE_BLOCK;
         interleave(s->buf, ch, off, nch, n);
         if (fwrite(s->buf, sizeof(float) * (size_t)nch, n, s->f) != n)
@@ -149,6 +162,7 @@ lathe_status lathe_spool_write(lathe_spool *s, const float *const *ch, size_t fr
 
 lathe_status lathe_spool_rewind(lathe_spool *s)
 {
+    s->pos = 0;
     if (fflush(s->f) != 0 || fseek(s->f, 0, SEEK_SET) != 0)
         return LATHE_ERR_WRITE;
     return LATHE_OK;
@@ -163,12 +177,25 @@ lathe_status lathe_spool_restart(lathe_spool *s)
 lathe_status lathe_spool_read(lathe_spool *s, float *const *ch, size_t max, size_t *got)
 {
     const int nch = s->channels;
+    size_t n = 0;
     if (max > LATHE_ENGINE_BLOCK)
         max = LATHE_ENGINE_BLOCK;
-    size_t n = fread(s->buf, sizeof(float) * (size_t)nch, max, s->f);
-    if (n < max && ferror(s->f))
-        return LATHE_ERR_READ;
-    deinterleave(ch, s->buf, nch, n);
+    if (s->pos < s->mem_frames) {
+        const long long left = (s->frames < s->mem_frames ? s->frames : s->mem_frames) - s->pos;
+        n = (long long)max < left ? max : (size_t)(left > 0 ? left : 0);
+        deinterleave(ch, 0, s->mem + (size_t)s->pos * (size_t)nch, nch, n);
+        s->pos += (long long)n;
+    }
+    if (n < max && s->pos >= s->mem_frames) {
+        const long long left = s->frames - s->pos;
+        const size_t want = (long long)(max - n) < left ? max - n : (size_t)(left > 0 ? left : 0);
+        const size_t m = want ? fread(s->buf, sizeof(float) * (size_t)nch, want, s->f) : 0;
+        if (m < want && ferror(s->f))
+            return LATHE_ERR_READ;
+        deinterleave(ch, n, s->buf, nch, m);
+        s->pos += (long long)m;
+        n += m;
+    }
     *got = n;
     return LATHE_OK;
 }
@@ -178,5 +205,6 @@ void lathe_spool_destroy(lathe_spool *s)
     if (s->f)
         fclose(s->f);
     free(s->buf);
+    free(s->mem);
     memset(s, 0, sizeof *s);
 }

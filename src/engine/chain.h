@@ -43,16 +43,21 @@ size_t lathe_aligner_flush_frames(const lathe_aligner *a, size_t max_block);
 /* After processing N flush frames: like take, but never beyond the input's length. */
 size_t lathe_aligner_take_flush(lathe_aligner *a, size_t n, size_t *offset);
 
-/* A float spool: planar blocks stored interleaved in an anonymous temporary file (the
- * page cache keeps it fast; RSS does not grow with length). */
+/* A float spool: planar blocks stored interleaved, the first MEM_BYTES of them in
+ * memory and the rest in an anonymous temporary file (the page cache keeps it fast).
+ * RSS grows to the memory part at most, whatever the length; the memory part saves the
+ * kernel's copies and the file system's bookkeeping on the passes that re-read it. */
 typedef struct lathe_spool {
     FILE *f;
     int channels;
-    long long frames;
+    long long frames;         /* written */
+    long long pos;            /* next frame read */
+    float *mem;               /* frames 0 .. mem_frames - 1, interleaved */
+    long long mem_frames;
     float *buf;               /* LATHE_ENGINE_BLOCK * channels */
 } lathe_spool;
 
-lathe_status lathe_spool_create(lathe_spool *s, int channels);
+lathe_status lathe_spool_create(lathe_spool *s, int channels, size_t mem_bytes);
 lathe_status lathe_spool_write(lathe_spool *s, const float *const *ch, size_t frames);
 lathe_status lathe_spool_rewind(lathe_spool *s);
 /* Rewinds to write the spool anew from its start (the same length or shorter is read). */

@@ -35,6 +35,10 @@
  * 0.1 dB), but for one pair that climbed 3.2 dB (it records again: correct, one pass
  * dearer). A lower floor costs detection: 2 dB instead of 0.5 dB, 30 % more of it on the
  * 30 s match excerpt. */
+/* The spools keep their first this many bytes in memory (the rest in a temporary file):
+ * a song's passes then re-read RAM, and RSS stays bounded whatever the length. */
+#define SPOOL_MEM_BYTES ((size_t)48 << 20)
+#define PEAKS_MEM_BYTES ((size_t)16 << 20)
 #define REPLAY_HEADROOM_MIN_DB 0.5
 #define REPLAY_HEADROOM_MAX_DB 2.0
 
@@ -465,7 +469,7 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
         if (out_rate != in_rate)
             st = lathe_resampler_create(in_rate, out_rate, nch, &rs, err, errlen);
         if (st == LATHE_OK)
-            st = lathe_spool_create(&spool, nch);
+            st = lathe_spool_create(&spool, nch, SPOOL_MEM_BYTES);
         if (st == LATHE_OK)
             st = quick_meter(out_rate, nch, info.roles, &pre_meter);
         if (st != LATHE_OK)
@@ -589,7 +593,7 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
                         st = LATHE_ERR_NO_MEMORY;
                         goto fail;
                     }
-                    if ((st = lathe_spool_create(&rpc.peaks, 1)) != LATHE_OK) {
+                    if ((st = lathe_spool_create(&rpc.peaks, 1, PEAKS_MEM_BYTES)) != LATHE_OK) {
                         snprintf(err, errlen, "cannot create a temporary spool in $TMPDIR");
                         goto fail;
                     }
