@@ -122,6 +122,8 @@ LATHE_HOT static void deinterleave(float *const *ch, size_t off, const float *re
             ch[c][off + i] = in[i * (size_t)nch + (size_t)c];
 }
 
+#define SPOOL_IO_BUFFER ((size_t)1 << 20)
+
 lathe_status lathe_spool_create(lathe_spool *s, int channels, size_t mem_bytes)
 {
     memset(s, 0, sizeof *s);
@@ -132,7 +134,9 @@ lathe_status lathe_spool_create(lathe_spool *s, int channels, size_t mem_bytes)
     s->mem = s->mem_frames ? malloc(sizeof(float) * (size_t)channels * (size_t)s->mem_frames)
                            : NULL;
     s->f = tmpfile();
-    if (!s->buf || (s->mem_frames && !s->mem) || !s->f) {
+    s->iobuf = malloc(SPOOL_IO_BUFFER);
+    if (!s->buf || (s->mem_frames && !s->mem) || !s->f || !s->iobuf
+        || setvbuf(s->f, s->iobuf, _IOFBF, SPOOL_IO_BUFFER) != 0) {
         lathe_spool_destroy(s);
         return LATHE_ERR_WRITE;
     }
@@ -204,6 +208,7 @@ void lathe_spool_destroy(lathe_spool *s)
 {
     if (s->f)
         fclose(s->f);
+    free(s->iobuf);             /* after fclose: the stream used it until then */
     free(s->buf);
     free(s->mem);
     memset(s, 0, sizeof *s);

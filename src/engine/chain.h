@@ -55,6 +55,7 @@ typedef struct lathe_spool {
     float *mem;               /* frames 0 .. mem_frames - 1, interleaved */
     long long mem_frames;
     float *buf;               /* LATHE_ENGINE_BLOCK * channels */
+    char *iobuf;              /* the file's stdio buffer (large: few system calls) */
 } lathe_spool;
 
 lathe_status lathe_spool_create(lathe_spool *s, int channels, size_t mem_bytes);

@@ -23,6 +23,7 @@
 /* RIFF and AIFF sizes are 32-bit: keep the data well under 4 GiB with room for the
  * header and trailing chunks. */
 #define SIZE32_DATA_MAX (0xFFFFFFFFull - 65536ull)
+#define WB_SIZE ((size_t)1 << 20)     /* write-behind buffer, bytes */
 
 struct lathe_writer {
     lathe_output_format fmt;
@@ -37,6 +38,8 @@ struct lathe_writer {
     int64_t frames;               /* frames written to the file */
     int64_t max_frames;           /* container size limit, INT64_MAX if none */
     int io_errno;                 /* first errno of a failed write()/lseek(), 0 if none */
+    char *wb;                     /* write-behind buffer: the next WB_SIZE bytes at the */
+    size_t wb_len;                /* file's offset, so write() runs per megabyte */
     lathe_status failed;          /* LATHE_OK, or the first I/O error */
     char fail_msg[256];
     lathe_resampler *rs;
@@ -380,6 +383,7 @@ static void free_writer(lathe_writer *w)
     free(w->ibuf);
     free(w->fbuf);
     free(w->mbuf);
+    free(w->wb);
     free(w->path);
     free(w->tmp);
     free(w->dir);
@@ -402,39 +406,8 @@ void lathe_writer_abort(lathe_writer *w)
 /* libsndfile writes through these, so every failed write() is seen here, including
  * those inside sf_close (the last FLAC frame, header updates) that libsndfile itself
  * does not report. */
-static sf_count_t vio_filelen(void *user)
+static sf_count_t raw_write(lathe_writer *w, const void *ptr, sf_count_t count)
 {
-    struct stat st;
-    return fstat(((lathe_writer *)user)->fd, &st) == 0 ? (sf_count_t)st.st_size : -1;
-}
-
-static sf_count_t vio_seek(sf_count_t offset, int whence, void *user)
-{
-    lathe_writer *w = user;
-    off_t r = lseek(w->fd, (off_t)offset, whence);
-    if (r < 0 && !w->io_errno)
-        w->io_errno = errno;
-    return (sf_count_t)r;
-}
-
-static sf_count_t vio_read(void *ptr, sf_count_t count, void *user)
-{
-    lathe_writer *w = user;
-    sf_count_t done = 0;
-    while (done < count) {
-        ssize_t r = read(w->fd, (char *)ptr + done, (size_t)(count - done));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        done += r;
-    }
-    return done;
-}
-
-static sf_count_t vio_write(const void *ptr, sf_count_t count, void *user)
-{
-    lathe_writer *w = user;
     sf_count_t done = 0;
     while (done < count) {
         ssize_t r = write(w->fd, (const char *)ptr + done, (size_t)(count - done));
@@ -450,8 +423,67 @@ static sf_count_t vio_write(const void *ptr, sf_count_t count, void *user)
     return done;
 }
 
+/* Writes out the write-behind buffer (before any seek, tell, read or size query, and
+ * before the file is synced). */
+static void wb_flush(lathe_writer *w)
+{
+    if (w->wb_len)
+        raw_write(w, w->wb, (sf_count_t)w->wb_len);
+    w->wb_len = 0;
+}
+
+static sf_count_t vio_filelen(void *user)
+{
+    struct stat st;
+    wb_flush(user);
+    return fstat(((lathe_writer *)user)->fd, &st) == 0 ? (sf_count_t)st.st_size : -1;
+}
+
+static sf_count_t vio_seek(sf_count_t offset, int whence, void *user)
+{
+    lathe_writer *w = user;
+    wb_flush(w);
+    off_t r = lseek(w->fd, (off_t)offset, whence);
+    if (r < 0 && !w->io_errno)
+        w->io_errno = errno;
+    return (sf_count_t)r;
+}
+
+static sf_count_t vio_read(void *ptr, sf_count_t count, void *user)
+{
+    lathe_writer *w = user;
+    sf_count_t done = 0;
+    wb_flush(w);
+    while (done < count) {
+        ssize_t r = read(w->fd, (char *)ptr + done, (size_t)(count - done));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        done += r;
+    }
+    return done;
+}
+
+/* A failed write() is reported through io_errno, which every caller checks (a write
+ * that was buffered fails at the next flush, still before the file is committed). */
+static sf_count_t vio_write(const void *ptr, sf_count_t count, void *user)
+{
+    lathe_writer *w = user;
+    if (count <= 0)
+        return 0;
+    if (w->wb_len + (size_t)count > WB_SIZE)
+        wb_flush(w);
+    if ((size_t)count >= WB_SIZE)
+        return raw_write(w, ptr, count);
+    memcpy(w->wb + w->wb_len, ptr, (size_t)count);
+    w->wb_len += (size_t)count;
+    return count;
+}
+
 static sf_count_t vio_tell(void *user)
 {
+    wb_flush(user);
     return (sf_count_t)lseek(((lathe_writer *)user)->fd, 0, SEEK_CUR);
 }
 
@@ -496,7 +528,8 @@ lathe_status lathe_writer_open(const char *path, const lathe_output_format *fmt,
     w->tmp = w->dir ? malloc(strlen(w->dir) + TEMP_BASE_MAX + 32) : NULL;
     w->ibuf = malloc(sizeof(int32_t) * ENC_CHUNK * nch);
     w->fbuf = malloc(sizeof(float) * ENC_CHUNK * nch);
-    if (!w->path || !w->tmp || !w->ibuf || !w->fbuf) {
+    w->wb = malloc(WB_SIZE);
+    if (!w->path || !w->tmp || !w->ibuf || !w->fbuf || !w->wb) {
         free_writer(w);
         set_err(err, errlen, "out of memory");
         return LATHE_ERR_NO_MEMORY;
@@ -757,6 +790,7 @@ lathe_status lathe_writer_commit(lathe_writer *w, char *err, size_t errlen)
     }
     rc = sf_close(w->sf);
     w->sf = NULL;
+    wb_flush(w);
     if (rc != 0 || w->io_errno) {
         set_err(err, errlen, "write failed: %s",
                 w->io_errno ? strerror(w->io_errno) : sf_error_number(rc));
