@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Moving average: allocation and reset (the push is inline). */
+/* Moving average: allocation, reset and window copies (the push and runs are inline). */
 #include <stdlib.h>
 #include "dsp/boxcar.h"
 
-lathe_status lathe_boxcar_init(lathe_boxcar *b, size_t len)
+lathe_status lathe_boxcar_init(lathe_boxcar *b, size_t len, size_t block)
 {
     b->len = len < 1 ? 1 : len;
+    b->block = block < 1 ? 1 : block;
     b->inv_len = 1.0 / (double)b->len;
-    b->ring = malloc(sizeof *b->ring * b->len);
-    if (!b->ring)
+    b->buf = malloc(sizeof *b->buf * (b->len + b->block));
+    if (!b->buf)
         return LATHE_ERR_NO_MEMORY;
     lathe_boxcar_reset(b);
     return LATHE_OK;
@@ -16,36 +17,37 @@ lathe_status lathe_boxcar_init(lathe_boxcar *b, size_t len)
 
 void lathe_boxcar_free(lathe_boxcar *b)
 {
-    free(b->ring);
-    b->ring = NULL;
+    free(b->buf);
+    b->buf = NULL;
 }
 
 void lathe_boxcar_reset(lathe_boxcar *b)
 {
-    for (size_t i = 0; i < b->len; i++)
-        b->ring[i] = 0.0;
+    for (size_t i = 0; i < b->len + b->block; i++)
+        b->buf[i] = 0.0;
     b->pos = 0;
-    b->nonzero = 0;
+    b->zeros = b->len;
     b->sum = 0.0;
 }
 
 void lathe_boxcar_copy(lathe_boxcar *dst, const lathe_boxcar *src)
 {
-    for (size_t i = 0; i < src->len; i++)
-        dst->ring[i] = src->ring[i];
-    dst->pos = src->pos;
-    dst->nonzero = src->nonzero;
+    memcpy(dst->buf, src->buf + src->pos, sizeof(double) * src->len);
+    dst->pos = 0;
+    dst->zeros = src->zeros;
     dst->sum = src->sum;
 }
 
 void lathe_boxcar_max_into(lathe_boxcar *dst, const lathe_boxcar *src)
 {
+    double *d = dst->buf + dst->pos;
+    const double *s = src->buf + src->pos;
     dst->sum = 0.0;
-    dst->nonzero = 0;
+    dst->zeros = 0;
     for (size_t i = 0; i < dst->len; i++) {
-        if (src->ring[i] > dst->ring[i])
-            dst->ring[i] = src->ring[i];
-        dst->sum += dst->ring[i];
-        dst->nonzero += (size_t)(dst->ring[i] != 0.0);
+        if (s[i] > d[i])
+            d[i] = s[i];
+        dst->sum += d[i];
+        dst->zeros = d[i] > 0.0 ? 0 : dst->zeros + 1;
     }
 }

@@ -75,3 +75,37 @@ void lathe_peak_hold_cover(lathe_peak_hold *dst, const lathe_peak_hold *src)
     dst->idx[0] = last;
     dst->val[0] = top;
 }
+
+void lathe_peak_hold_run(lathe_peak_hold *h, const double *v, double *out, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (v[i] > 0.0) {
+            out[i] = lathe_peak_hold_push(h, v[i]);
+            i++;
+            continue;
+        }
+        size_t end = i + 1;         /* a run of values <= 0: [i, end) */
+        while (end < n && !(v[end] > 0.0))
+            end++;
+        while (i < end) {
+            /* the entries a push at index t would expire */
+            while (h->count && h->idx[h->head] + h->len <= h->t) {
+                h->head = (h->head + 1) & h->mask;
+                h->count--;
+            }
+            /* the front (the maximum) stays until index idx + len - 1 */
+            double top = 0.0;
+            size_t k = end - i;
+            if (h->count) {
+                const unsigned long long left = h->idx[h->head] + h->len - h->t;
+                top = h->val[h->head];
+                k = left < k ? (size_t)left : k;
+            }
+            for (size_t j = 0; j < k; j++)
+                out[i + j] = top;
+            h->t += k;
+            i += k;
+        }
+    }
+}

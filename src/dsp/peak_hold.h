@@ -37,11 +37,11 @@ void lathe_peak_hold_copy(lathe_peak_hold *dst, const lathe_peak_hold *src);
  * (conservative: it may hold that value longer). SRC and DST pushed in step. */
 void lathe_peak_hold_cover(lathe_peak_hold *dst, const lathe_peak_hold *src);
 
-/* Pushes zero into a window that holds no value above 0 (count == 0): the same as
- * lathe_peak_hold_push(H, 0), which would return 0. */
-static inline void lathe_peak_hold_push_zero_empty(lathe_peak_hold *h)
+/* Pushes N zeros into a window that holds no value above 0 (count == 0): the same as N
+ * calls of lathe_peak_hold_push(H, 0), which would return 0. */
+static inline void lathe_peak_hold_skip_empty(lathe_peak_hold *h, size_t n)
 {
-    h->t++;
+    h->t += n;
 }
 
 /* Pushes V (values <= 0 count as 0) and returns max(0, the last LEN values). */
@@ -68,5 +68,10 @@ static inline double lathe_peak_hold_push(lathe_peak_hold *h, double v)
     }
     return h->count ? h->val[h->head] : 0.0;
 }
+
+/* Pushes V[0 .. N) and writes what each push returns to OUT[0 .. N) (OUT may be V):
+ * the same as N calls of lathe_peak_hold_push, but a run of values <= 0 costs O(1) per
+ * entry leaving the window instead of a test per value. */
+void lathe_peak_hold_run(lathe_peak_hold *h, const double *v, double *out, size_t n);
 
 #endif

@@ -81,8 +81,7 @@ static const lathe_param_desc params[P_COUNT] = {
 #define MAX_HOLD_MS 50.0
 #define INPUT_MAX 1e6f          /* +120 dBFS */
 
-/* The state of steps 4-6 (chain_run copies it into a local for the per-frame loop, so
- * the compiler keeps it in registers: the rings' stores could otherwise alias it). */
+/* The state of steps 4-6. */
 typedef struct chain_regs {
     lathe_peak_hold hold;
     lathe_boxcar box[3];
@@ -96,6 +95,7 @@ typedef struct lim_chan {
     float *delay;               /* ring of delay_mask + 1 samples */
     float peak[CHUNK];
     float in[CHUNK];
+    double held[CHUNK];         /* steps 3-4: R, then H, per frame (dB) */
     double gain[CHUNK];         /* step 7: linear gain per frame (1 where Z = 0) */
     double zdb[CHUNK];          /* step 6's Z per frame, dB (0: none) */
 } lim_chan;
@@ -215,7 +215,7 @@ static lathe_status lim_create(const lathe_fx_setup *setup, const double *p, voi
         if (st == LATHE_OK)
             st = lathe_peak_hold_init(&k->g.hold, max_hold, hold_len(s));
         for (int b = 0; b < 3 && st == LATHE_OK; b++)
-            st = lathe_boxcar_init(&k->g.box[b], lens[b]);
+            st = lathe_boxcar_init(&k->g.box[b], lens[b], CHUNK);
         if (st == LATHE_OK && !(k->delay = calloc(ring, sizeof(float))))
             st = LATHE_ERR_NO_MEMORY;
         if (st != LATHE_OK) {
@@ -303,78 +303,233 @@ static void lim_set_param(void *state, int id, double v)
     }
 }
 
-/* Steps 4-6 for one channel: reduction R (dB) in, smoothed reduction Z (dB) out. */
-static inline double chain_step(chain_regs *k, double r, int mode, const lim_state *s)
+typedef float chain_v8f __attribute__((vector_size(32)));
+typedef int chain_v8i __attribute__((vector_size(32)));
+
+/* While the chain is quiet: the first of N frames whose peak PK is over its threshold T
+ * (N: none), the frames before it getting reduction 0 (ZDB) and gain 1 (GAIN). */
+LATHE_HOT static size_t chain_quiet_prefix(const float *restrict pk, const float *restrict t,
+                                           size_t n, double *restrict zdb,
+                                           double *restrict gain)
 {
-    const double h = lathe_peak_hold_push(&k->hold, r);
-    double e = k->e_fast;
-    if (h >= e) {
-        e = h;
-    } else {
-        e = h + (e - h) * s->a_rel;
-        if (e - h < SNAP_DB)
-            e = h;
-    }
-    k->e_fast = e;
-    if (mode == MODE_AUTO) {
-        /* follows E while some reduction is required (H > 0) and falls to 0 once
-         * none is (during the fast release that follows a short peak), so a short
-         * peak leaves it low and sustained limiting fills it */
-        double es = k->e_slow;
-        const double target = h > 0.0 ? e : 0.0;
-        if (target > es) {
-            es = target + (es - target) * s->a_slow_att;
-        } else {
-            es = target + (es - target) * s->a_slow_rel;
-            if (es - target < SNAP_DB)
-                es = target;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        chain_v8i over = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        for (size_t k = 0; k < 32; k += 8) {
+            chain_v8f p, q;
+            memcpy(&p, pk + i + k, sizeof p);
+            memcpy(&q, t + i + k, sizeof q);
+            over |= p > q;
         }
-        k->e_slow = es;
-        if (es > e)
-            e = es;
-    } else {
-        k->e_slow = e;
+        int any = 0;
+        for (int k = 0; k < 8; k++)
+            any |= over[k];
+        if (any)
+            break;
     }
-    double z = lathe_boxcar_push(&k->box[0], e);
-    z = lathe_boxcar_push(&k->box[1], z);
-    z = lathe_boxcar_push(&k->box[2], z);
-    k->quiet = k->hold.count == 0 && e == 0.0 && k->e_slow == 0.0
-            && lathe_boxcar_empty(&k->box[0]) && lathe_boxcar_empty(&k->box[1])
-            && lathe_boxcar_empty(&k->box[2]);
-    return z;
+    while (i < n && !(pk[i] > t[i]))
+        i++;
+    for (size_t j = 0; j < i; j++) {
+        zdb[j] = 0.0;
+        gain[j] = 1.0;
+    }
+    return i;
+}
+
+typedef double chain_v4d __attribute__((vector_size(32)));
+typedef long long chain_v4l __attribute__((vector_size(32)));
+
+/* The statistics of a run of frames: sum of the reductions (in frame order), largest,
+ * frames over 0.1 dB. */
+typedef struct chain_stats {
+    double sum, top;
+    long long active;
+} chain_stats;
+
+/* An envelope snapping to its target: rare (once per release), so a branch, not a
+ * select (the compiler's if-conversion), which would put the comparison and the blend
+ * on the recursion's critical path; the empty asm statement keeps the branch. */
+#define SNAP_TO(x, v) do { (x) = (v); __asm__ volatile(""); } while (0)
+
+/* Steps 5-6 over M frames: the held reduction H (NULL: 0 throughout) through the
+ * release (AUTOMODE: auto mode, else fixed; coefficients in S) and the three moving
+ * averages; the smoothed reduction out to Z, its statistics added to *ST. Each frame's
+ * envelope goes straight on to the averages, so the release's recursion and the running
+ * sums overlap.
+ * With H = 0, the release E = 0 + (E - 0) a is exactly E a (E - 0 = E, 0 + x = x for
+ * x >= 0), and E - 0 < SNAP_DB is E < SNAP_DB; the same for the slow envelope, whose
+ * target is then 0 (E, E_s >= 0): bit for bit the general recursion. */
+static inline __attribute__((always_inline)) void
+chain_steps56(chain_regs *g, const double *restrict h, int automode, const lim_state *s,
+              double *restrict z, size_t m, chain_stats *st)
+{
+    const double a = s->a_rel, a_att = s->a_slow_att, a_rel = s->a_slow_rel;
+    lathe_boxcar *b = g->box;
+    lathe_boxcar_run q0, q1, q2;
+    double *restrict w0 = lathe_boxcar_run_begin(&b[0], m, &q0);
+    double *restrict w1 = lathe_boxcar_run_begin(&b[1], m, &q1);
+    double *restrict w2 = lathe_boxcar_run_begin(&b[2], m, &q2);
+    const size_t n0 = b[0].len, n1 = b[1].len, n2 = b[2].len;
+    const double i0 = b[0].inv_len, i1 = b[1].inv_len, i2 = b[2].inv_len;
+    double e = g->e_fast, es = g->e_slow, sum = st->sum, top = st->top;
+    for (size_t j = 0; j < m; j++) {
+        double v1;
+        if (!h && !automode) {
+            e *= a;
+            if (__builtin_expect(e >= SNAP_DB, 1)) {    /* E > 0: no zero to count */
+                w0[n0 + j] = e;
+                v1 = lathe_boxcar_run_add(&q0, i0, e, w0[j]);
+            } else {
+                e = 0.0;
+                w0[n0 + j] = e;
+                v1 = lathe_boxcar_run_next(&q0, n0, i0, j, e, w0[j]);
+            }
+        } else {
+            double u;
+            if (!h) {
+                e *= a;
+                if (e < SNAP_DB)
+                    SNAP_TO(e, 0.0);
+                es *= a_rel;
+                if (es < SNAP_DB)
+                    SNAP_TO(es, 0.0);
+                u = es > e ? es : e;
+            } else {
+                const double hj = h[j];
+                if (hj >= e) {
+                    e = hj;
+                } else {
+                    e = hj + (e - hj) * a;
+                    if (e - hj < SNAP_DB)
+                        SNAP_TO(e, hj);
+                }
+                u = e;
+                if (automode) {
+                    /* follows E while some reduction is required (H > 0) and falls to
+                     * 0 once none is (during the fast release that follows a short
+                     * peak), so a short peak leaves it low and sustained limiting
+                     * fills it */
+                    const double target = hj > 0.0 ? e : 0.0;
+                    if (target > es) {
+                        es = target + (es - target) * a_att;
+                    } else {
+                        es = target + (es - target) * a_rel;
+                        if (es - target < SNAP_DB)
+                            SNAP_TO(es, target);
+                    }
+                    u = es > e ? es : e;
+                }
+            }
+            w0[n0 + j] = u;
+            v1 = lathe_boxcar_run_next(&q0, n0, i0, j, u, w0[j]);
+        }
+        w1[n1 + j] = v1;
+        const double v2 = lathe_boxcar_run_next(&q1, n1, i1, j, v1, w1[j]);
+        w2[n2 + j] = v2;
+        const double zj = lathe_boxcar_run_next(&q2, n2, i2, j, v2, w2[j]);
+        z[j] = zj;
+        sum += zj;              /* adding 0 changes nothing: the sum is never -0 */
+        top = zj > top ? zj : top;
+    }
+    lathe_boxcar_run_end(&b[0], &q0, m);
+    lathe_boxcar_run_end(&b[1], &q1, m);
+    lathe_boxcar_run_end(&b[2], &q2, m);
+    g->e_fast = e;
+    g->e_slow = automode ? es : e;
+    /* the frames over 0.1 dB, four lanes at a time */
+    const chain_v4d tenth = { 0.1, 0.1, 0.1, 0.1 };
+    chain_v4l over = { 0, 0, 0, 0 };
+    size_t j = 0;
+    for (; j + 4 <= m; j += 4) {
+        chain_v4d v;
+        memcpy(&v, z + j, sizeof v);
+        over -= v > tenth;      /* true lanes are -1 */
+    }
+    long long act = over[0] + over[1] + over[2] + over[3];
+    for (; j < m; j++)
+        act += z[j] > 0.1;
+    st->sum = sum;
+    st->top = top;
+    st->active += act;
+}
+
+/* chain_steps56 for each case (H given or 0, fixed or auto), the tests out of the loop. */
+LATHE_HOT static void chain_held_fixed(chain_regs *g, const double *h, const lim_state *s,
+                                       double *z, size_t m, chain_stats *st)
+{
+    chain_steps56(g, h, 0, s, z, m, st);
+}
+
+LATHE_HOT static void chain_held_auto(chain_regs *g, const double *h, const lim_state *s,
+                                      double *z, size_t m, chain_stats *st)
+{
+    chain_steps56(g, h, 1, s, z, m, st);
+}
+
+LATHE_HOT static void chain_free_fixed(chain_regs *g, const lim_state *s, double *z, size_t m,
+                                       chain_stats *st)
+{
+    chain_steps56(g, NULL, 0, s, z, m, st);
+}
+
+LATHE_HOT static void chain_free_auto(chain_regs *g, const lim_state *s, double *z, size_t m,
+                                      chain_stats *st)
+{
+    chain_steps56(g, NULL, 1, s, z, m, st);
 }
 
 /* Steps 3-6 for the chain of K over N frames: peaks PK against thresholds T, the
  * linear gain of each frame into K->gain; returns the largest reduction (dB) and adds
  * the reductions to *SUM and the frames over 0.1 dB to *ACTIVE. While the chain is
- * quiet and no peak is over, the reduction is exactly 0 and nothing needs computing. */
+ * quiet and no peak is over, the reduction is exactly 0 and nothing needs computing.
+ * Each step runs over the frames from the first one that needs work, stage by stage:
+ * the same operations on each value as one frame at a time through all the steps. */
 static double chain_run(lim_chan *k, const float *pk, const float *t, size_t n, int mode,
                         const lim_state *s, double *sum, long long *active)
 {
-    double z_max = 0.0, zsum = *sum;
-    long long act = *active;
-    double *restrict zdb = k->zdb;
-    chain_regs c = k->g;
-    for (size_t i = 0; i < n; i++) {
-        if (c.quiet && !(pk[i] > t[i])) {
-            lathe_peak_hold_push_zero_empty(&c.hold);
-            zdb[i] = 0.0;
-            continue;
-        }
-        const double r = pk[i] > t[i] ? 20.0 * log10((double)pk[i] / (double)t[i]) : 0.0;
-        const double z = chain_step(&c, r, mode, s);
-        zdb[i] = z > 0.0 ? z : 0.0;
-        if (z > 0.0) {
-            zsum += z;
-            act += z > 0.1;
-            z_max = z > z_max ? z : z_max;
-        }
+    chain_regs *g = &k->g;
+    size_t i0 = 0;
+    if (g->quiet) {
+        /* until the first peak over: reduction 0, pushed into an empty hold */
+        i0 = chain_quiet_prefix(pk, t, n, k->zdb, k->gain);
+        lathe_peak_hold_skip_empty(&g->hold, i0);
+        if (i0 == n)
+            return 0.0;
     }
-    lathe_gain_from_reduction(zdb, k->gain, n);
-    k->g = c;
-    *sum = zsum;
-    *active = act;
-    return z_max;
+    const size_t m = n - i0;
+    pk += i0;
+    t += i0;
+    /* 3-4: the reduction of each frame, then held */
+    int over = 0;
+    for (size_t j = 0; j < m; j++)
+        over |= pk[j] > t[j];
+    double *restrict h = NULL;
+    if (over || g->hold.count) {
+        h = k->held;
+        for (size_t j = 0; j < m; j++)
+            h[j] = pk[j] > t[j] ? 20.0 * log10((double)pk[j] / (double)t[j]) : 0.0;
+        lathe_peak_hold_run(&g->hold, h, h, m);
+    } else {
+        lathe_peak_hold_skip_empty(&g->hold, m);       /* H = 0 throughout */
+    }
+    /* 5-6 */
+    chain_stats st = { *sum, 0.0, *active };
+    double *z = k->zdb + i0;
+    if (h && mode == MODE_AUTO)
+        chain_held_auto(g, h, s, z, m, &st);
+    else if (h)
+        chain_held_fixed(g, h, s, z, m, &st);
+    else if (mode == MODE_AUTO)
+        chain_free_auto(g, s, z, m, &st);
+    else
+        chain_free_fixed(g, s, z, m, &st);
+    *sum = st.sum;
+    *active = st.active;
+    g->quiet = g->hold.count == 0 && g->e_fast == 0.0 && g->e_slow == 0.0
+            && lathe_boxcar_empty(&g->box[0]) && lathe_boxcar_empty(&g->box[1])
+            && lathe_boxcar_empty(&g->box[2]);
+    lathe_gain_from_reduction(k->zdb + i0, k->gain + i0, m);
+    return st.top;
 }
 
 /* Non-finite samples become silence; absurd ones (beyond +120 dBFS) are clipped there,

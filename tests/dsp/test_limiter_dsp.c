@@ -2,12 +2,14 @@
 /* The limiter's building blocks against exact answers: the true-peak detector on sines
  * of known amplitude (50 Hz .. 20 kHz, any phase; libebur128 alongside) and on an
  * impulse (interval alignment, independence from call sizes and the skipping floor),
- * the sliding-window maximum and the moving average against brute force. */
+ * the sliding-window maximum and the moving average against brute force, value by value
+ * and in runs (as the limiter drives them). */
 #include <ebur128.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "dsp/boxcar.h"
 #include "dsp/peak_hold.h"
 #include "dsp/tp_detect.h"
@@ -223,7 +225,7 @@ static void test_peak_hold(void)
 static void test_boxcar(void)
 {
     lathe_boxcar b;
-    CHECK(lathe_boxcar_init(&b, 37) == LATHE_OK, "boxcar init");
+    CHECK(lathe_boxcar_init(&b, 37, 16) == LATHE_OK, "boxcar init");
     static double v[4000];
     double worst = 0.0;
     int zero_exact = 1;
@@ -242,6 +244,174 @@ static void test_boxcar(void)
     lathe_boxcar_free(&b);
 }
 
+/* lathe_peak_hold_run (in place, runs of 1..300 values) against brute force, with the
+ * window changed between runs (1..400 values). Once a value has left the window it
+ * stays out, so the window at index t reaches back to REACH = max(the previous REACH,
+ * t - len + 1). The values come in bursts separated by zeros (and negatives) for longer
+ * than the window, so runs of zeros meet an empty and a non-empty window. */
+static void test_peak_hold_run(void)
+{
+    enum { N = 30000 };
+    static double v[N], out[N];
+    lathe_peak_hold h;
+    CHECK(lathe_peak_hold_init(&h, 400, 50) == LATHE_OK, "peak_hold init");
+    for (size_t i = 0; i < N; i++)
+        v[i] = (i / 700) % 3 == 0 || urand() < 0.4 ? (urand() < 0.5 ? 0.0 : -urand())
+                                                   : urand() * 10.0;
+    size_t len = 50, reach = 0, i = 0, bad = 0, runs = 0;
+    double worst_got = 0.0, worst_want = 0.0;
+    while (i < N) {
+        size_t k = 1 + (size_t)(urand() * 300.0);
+        k = k < N - i ? k : N - i;
+        if (urand() < 0.1) {
+            len = 1 + (size_t)(urand() * 400.0);
+            lathe_peak_hold_set_length(&h, len);
+        }
+        memcpy(out + i, v + i, sizeof(double) * k);
+        lathe_peak_hold_run(&h, out + i, out + i, k);
+        for (size_t t = i; t < i + k; t++) {
+            if (t + 1 >= len && t + 1 - len > reach)
+                reach = t + 1 - len;
+            double want = 0.0;
+            for (size_t x = reach; x <= t; x++)
+                want = v[x] > want ? v[x] : want;
+            if (out[t] != want && !bad++) {
+                worst_got = out[t];
+                worst_want = want;
+            }
+        }
+        i += k;
+        runs++;
+    }
+    CHECK(bad == 0, "sliding maximum in runs: %zu of %d values differ from brute force "
+          "(first: %.17g, want %.17g)", bad, N, worst_got, worst_want);
+    printf("peak hold in %zu runs: %zu of %d values differ from brute force\n", runs, bad, N);
+    lathe_peak_hold_free(&h);
+}
+
+/* Values for the moving-average tests: stretches of zeros (none up to twice a window of
+ * 37) between stretches of values from 1e-9 to 100, the tiny ones right after big ones
+ * (where a running sum's rounding is largest). */
+static void boxcar_values(double *v, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t zeros = (size_t)(urand() * 80.0), vals = 1 + (size_t)(urand() * 200.0);
+        for (size_t k = 0; k < zeros && i < n; k++)
+            v[i++] = 0.0;
+        for (size_t k = 0; k < vals && i < n; k++)
+            v[i++] = urand() < 0.5 ? 100.0 * urand() : 1e-9 * (1.0 + urand());
+    }
+}
+
+/* Mean of the LEN values of X up to index T (values before 0 are 0). */
+static double brute_mean(const double *x, size_t t, size_t len)
+{
+    double s = 0.0;
+    for (size_t k = 0; k < len && k <= t; k++)
+        s += x[t - k];
+    return s / (double)len;
+}
+
+/* Pushes V[0 .. N) into B in runs of 1 .. block values (the run interface); MEAN gets
+ * each value's result. */
+static void boxcar_runs(lathe_boxcar *b, const double *v, double *mean, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t k = 1 + (size_t)(urand() * (double)b->block);
+        k = k < n - i ? k : n - i;
+        lathe_boxcar_run r;
+        double *w = lathe_boxcar_run_begin(b, k, &r);
+        for (size_t j = 0; j < k; j++) {
+            w[b->len + j] = v[i + j];
+            mean[i + j] = v[i + j] > 0.0
+                        ? lathe_boxcar_run_add(&r, b->inv_len, v[i + j], w[j])
+                        : lathe_boxcar_run_next(&r, b->len, b->inv_len, j, v[i + j], w[j]);
+        }
+        lathe_boxcar_run_end(b, &r, k);
+        i += k;
+    }
+}
+
+/* The run interface of the moving average against brute force: within 1e-12 (values up
+ * to 100: the running sum's rounding), exactly 0 whenever the window holds only zeros,
+ * and lathe_boxcar_empty exactly then. */
+static void test_boxcar_runs(void)
+{
+    enum { N = 40000, LEN = 37 };
+    static double v[N], got[N];
+    lathe_boxcar b;
+    CHECK(lathe_boxcar_init(&b, LEN, 16) == LATHE_OK, "boxcar init");
+    boxcar_values(v, N);
+    double worst = 0.0;
+    size_t zero_bad = 0, zero_windows = 0;
+    size_t i = 0;
+    int empty_ok = 1;
+    while (i < N) {       /* in pieces, to check lathe_boxcar_empty between runs */
+        size_t k = 1 + (size_t)(urand() * 64.0);
+        k = k < N - i ? k : N - i;
+        boxcar_runs(&b, v + i, got + i, k);
+        i += k;
+        int empty = 1;
+        for (size_t x = i > LEN ? i - LEN : 0; x < i; x++)
+            empty = empty && v[x] == 0.0;
+        empty_ok = empty_ok && lathe_boxcar_empty(&b) == empty;
+    }
+    for (size_t t = 0; t < N; t++) {
+        const double want = brute_mean(v, t, LEN);
+        if (want == 0.0) {
+            zero_windows++;
+            zero_bad += got[t] != 0.0;
+        } else {
+            worst = fmax(worst, fabs(got[t] - want));
+        }
+    }
+    printf("moving average in runs: worst error %.3g, %zu empty windows\n", worst,
+           zero_windows);
+    CHECK(worst < 1e-12, "moving average in runs off by %.3g", worst);
+    CHECK(zero_windows > 1000 && zero_bad == 0, "%zu of %zu empty windows not exactly 0",
+          zero_bad, zero_windows);
+    CHECK(empty_ok, "lathe_boxcar_empty differs from the window's contents");
+    lathe_boxcar_free(&b);
+}
+
+/* lathe_boxcar_max_into pairs the windows' values by age, however each box got there:
+ * box A takes sequence X in runs; box B takes Y, whose first SKIP values are zeros that
+ * it never sees (as a quiet limiter channel skips them), in other runs; then A := max(A,
+ * B) and zeros follow: each mean must be that of max(X, Y) taken value by value. */
+static void test_boxcar_max_into(void)
+{
+    enum { N = 3000, LEN = 37, SKIP = 1234, TAIL = 60 };
+    static double x[N + TAIL], y[N + TAIL], mx[N + TAIL], got[N + TAIL];
+    lathe_boxcar a, b;
+    CHECK(lathe_boxcar_init(&a, LEN, 16) == LATHE_OK && lathe_boxcar_init(&b, LEN, 16) == LATHE_OK,
+          "boxcar init");
+    boxcar_values(x, N);
+    boxcar_values(y, N);
+    for (size_t i = 0; i < SKIP; i++)
+        y[i] = 0.0;
+    for (size_t i = N; i < N + TAIL; i++)
+        x[i] = y[i] = 0.0;
+    for (size_t i = 0; i < N + TAIL; i++)
+        mx[i] = x[i] > y[i] ? x[i] : y[i];
+    boxcar_runs(&a, x, got, N);
+    boxcar_runs(&b, y + SKIP, got, N - SKIP);
+    lathe_boxcar_max_into(&a, &b);
+    boxcar_runs(&a, x + N, got + N, TAIL);
+    double worst = 0.0;
+    int zero_ok = 1;
+    for (size_t t = N; t < N + TAIL; t++) {
+        const double want = brute_mean(mx, t, LEN);
+        worst = fmax(worst, fabs(got[t] - want));
+        zero_ok = zero_ok && (want == 0.0) == (got[t] == 0.0);
+    }
+    CHECK(worst < 1e-12, "window maximum by age: mean off by %.3g", worst);
+    CHECK(zero_ok, "window maximum by age: mean 0 at other times than brute force");
+    lathe_boxcar_free(&a);
+    lathe_boxcar_free(&b);
+}
+
 int main(void)
 {
     test_sines();
@@ -249,5 +419,8 @@ int main(void)
     test_floor_bound();
     test_peak_hold();
     test_boxcar();
+    test_peak_hold_run();
+    test_boxcar_runs();
+    test_boxcar_max_into();
     return test_summary();
 }
