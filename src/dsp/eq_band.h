@@ -80,8 +80,9 @@ void lathe_eq_sections_run(const lathe_biquad_coefs *c, lathe_eq_hist *h, int ns
 
 /* The same on two channels at once (histories H0 for X0, H1 for X1): each channel's
  * samples and histories are exactly those of lathe_eq_sections_run. Software-pipelined
- * (up to 8 sections in flight at once, each a frame behind its predecessor), two sections
- * of both channels per 4-lane vector. */
+ * (up to 8 sections in flight at once, each one or two frames behind its predecessor),
+ * both channels of every section side by side in vectors of 4 doubles, or of 8 on a CPU
+ * with AVX-512. */
 void lathe_eq_sections_run2(const lathe_biquad_coefs *c, lathe_eq_hist *h0, lathe_eq_hist *h1,
                             int ns, double *x0, double *x1, size_t n);
 
@@ -93,8 +94,17 @@ void lathe_eq_sections_run_pair(const lathe_biquad_coefs *c0, lathe_eq_hist *h0,
                                 double *x0, const lathe_biquad_coefs *c1, lathe_eq_hist *h1,
                                 int ns1, double *x1, size_t n);
 
+/* lathe_eq_sections_run_pair with a choice of kernels, for tests: LANES 0 the fastest for
+ * this CPU (as lathe_eq_sections_run_pair), 4 the vectors of 4 doubles of the AVX2 and
+ * baseline builds even on a CPU with AVX-512. The samples and histories are the same. */
+void lathe_eq_sections_run_pair_lanes(const lathe_biquad_coefs *c0, lathe_eq_hist *h0, int ns0,
+                                      double *x0, const lathe_biquad_coefs *c1,
+                                      lathe_eq_hist *h1, int ns1, double *x1, size_t n,
+                                      int lanes);
+
 /* lathe_eq_sections_run on one channel, software-pipelined with four sections per 4-lane
- * vector (up to 16 in flight): the same samples and histories. */
+ * vector (up to 16 in flight; eight per vector of 8 with AVX-512): the same samples and
+ * histories. */
 void lathe_eq_sections_run1(const lathe_biquad_coefs *c, lathe_eq_hist *h, int ns, double *x,
                             size_t n);
 

@@ -223,6 +223,26 @@ LATHE_HOT static void ms_join(double *restrict l, double *restrict r, const doub
     }
 }
 
+/* ms_split of the float block (exactly to_double then ms_split). */
+LATHE_HOT static void ms_split_float(const float *restrict l, const float *restrict r,
+                                     double *restrict m, double *restrict sd, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        m[i] = 0.5 * ((double)l[i] + (double)r[i]);
+        sd[i] = 0.5 * ((double)l[i] - (double)r[i]);
+    }
+}
+
+/* ms_join into the float block (exactly ms_join then to_float). */
+LATHE_HOT static void ms_join_float(float *restrict l, float *restrict r,
+                                    const double *restrict m, const double *restrict sd, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        l[i] = (float)(m[i] + sd[i]);
+        r[i] = (float)(m[i] - sd[i]);
+    }
+}
+
 /* Block copies in and out of the double working buffers (exact, and rounded to nearest). */
 LATHE_HOT static void to_double(double *restrict d, const float *restrict f, size_t n)
 {
@@ -393,8 +413,11 @@ static int group_path(const band *bd)
 }
 
 /* Bands B0 .. B1-1 (steady, of kind KIND, LATHE_EQ_MAX_RUN sections at most per path)
- * over the block. */
-static void run_group(eq_state *s, int kind, int b0, int b1, size_t frames)
+ * over the block. A GROUP_MS group splits channels 0 and 1 from FIN (the float block; NULL:
+ * from s->x) and joins them into FOUT (the float block, and the last two frames into s->x
+ * for prime_band; NULL: into s->x). */
+static void run_group(eq_state *s, int kind, int b0, int b1, size_t frames,
+                      float *const *fin, float *const *fout)
 {
     lathe_biquad_coefs co[2][LATHE_EQ_MAX_RUN];
     lathe_eq_hist h[2][LATHE_EQ_MAX_RUN];
@@ -436,13 +459,23 @@ static void run_group(eq_state *s, int kind, int b0, int b1, size_t frames)
         }
         double *x0 = s->x[0], *x1 = s->x[1];
         if (kind == GROUP_MS) {
-            ms_split(s->x[0], s->x[1], s->mbuf, s->sbuf, frames);
+            if (fin)
+                ms_split_float(fin[0], fin[1], s->mbuf, s->sbuf, frames);
+            else
+                ms_split(s->x[0], s->x[1], s->mbuf, s->sbuf, frames);
             x0 = s->mbuf;
             x1 = s->sbuf;
         }
         lathe_eq_sections_run_pair(co[0], h[0], ns[0], x0, co[1], h[1], ns[1], x1, frames);
-        if (kind == GROUP_MS)
+        if (kind == GROUP_MS && fout) {
+            ms_join_float(fout[0], fout[1], s->mbuf, s->sbuf, frames);
+            for (size_t i = frames > 1 ? frames - 2 : 0; i < frames; i++) {
+                s->x[0][i] = s->mbuf[i] + s->sbuf[i];
+                s->x[1][i] = s->mbuf[i] - s->sbuf[i];
+            }
+        } else if (kind == GROUP_MS) {
             ms_join(s->x[0], s->x[1], s->mbuf, s->sbuf, frames);
+        }
         ns[0] = ns[1] = 0;
         for (int b = b0; b < b1; b++) {
             band *bd = &s->b[b];
@@ -730,37 +763,52 @@ static void eq_process(void *state, float *const *ch, size_t frames)
             prime_band(s, &s->b[b], last, prev);
         return;
     }
-    for (int c = 0; c < s->channels; c++)
-        to_double(s->x[c], ch[c], frames);
-    for (int b = 0; b < NBANDS;) {
-        band *bd = &s->b[b];
-        const int kind = steady_group(s, bd);
-        if (kind != GROUP_NONE) {
-            /* consecutive steady bands of one kind: one pass through all their sections */
-            int e = b, ns[2] = { 0, 0 };
-            while (e < NBANDS && steady_group(s, &s->b[e]) == kind) {
-                const int p = kind == GROUP_ALL ? 0 : group_path(&s->b[e]);
-                if (ns[p] + s->b[e].cas.n > LATHE_EQ_MAX_RUN)
-                    break;
-                ns[p] += s->b[e++].cas.n;
-            }
-            run_group(s, kind, b, e, frames);
-            b = e;
-            continue;
-        }
-        if (!band_idle(bd)) {
-            band_process(s, bd, frames);
+    /* The block's plan, op by op (bands op_b[i] .. op_b[i + 1] - 1): consecutive steady
+     * bands of one kind (a GROUP_* kind: one pass through all their sections), a moving
+     * band (OP_BAND), an idle band (OP_IDLE). Each op changes only its own bands' state, so
+     * the plan is what a band-by-band walk would find. */
+    enum { OP_BAND = GROUP_NONE - 1, OP_IDLE = GROUP_NONE - 2 };
+    int op_kind[NBANDS], op_b[NBANDS + 1], nops = 0, last_op = 0;
+    for (int b = 0; b < NBANDS; nops++) {
+        const int kind = steady_group(s, &s->b[b]);
+        op_b[nops] = b;
+        op_kind[nops] = kind != GROUP_NONE ? kind : band_idle(&s->b[b]) ? OP_IDLE : OP_BAND;
+        if (op_kind[nops] != OP_IDLE)
+            last_op = nops;
+        if (kind == GROUP_NONE) {
             b++;
             continue;
         }
-        for (int c = 0; c < s->channels; c++) {
-            last[c] = s->x[c][frames - 1];
-            prev[c] = frames > 1 ? s->x[c][frames - 2] : NAN;
+        int ns[2] = { 0, 0 };
+        while (b < NBANDS && steady_group(s, &s->b[b]) == kind) {
+            const int p = kind == GROUP_ALL ? 0 : group_path(&s->b[b]);
+            if (ns[p] + s->b[b].cas.n > LATHE_EQ_MAX_RUN)
+                break;
+            ns[p] += s->b[b++].cas.n;
         }
-        prime_band(s, bd, last, prev);
-        b++;
     }
-    for (int c = 0; c < s->channels; c++)
+    op_b[nops] = NBANDS;
+    /* A mid/side group first reads channels 0 and 1 straight from the float block, one
+     * last (only idle bands after it) writes them straight into it: the same values. */
+    const int ms_in = op_kind[0] == GROUP_MS, ms_out = op_kind[last_op] == GROUP_MS;
+    for (int c = ms_in ? 2 : 0; c < s->channels; c++)
+        to_double(s->x[c], ch[c], frames);
+    for (int i = 0; i < nops; i++) {
+        const int b = op_b[i];
+        if (op_kind[i] >= 0) {
+            run_group(s, op_kind[i], b, op_b[i + 1], frames, i == 0 && ms_in ? ch : NULL,
+                      i == last_op && ms_out ? ch : NULL);
+        } else if (op_kind[i] == OP_BAND) {
+            band_process(s, &s->b[b], frames);
+        } else {
+            for (int c = 0; c < s->channels; c++) {
+                last[c] = s->x[c][frames - 1];
+                prev[c] = frames > 1 ? s->x[c][frames - 2] : NAN;
+            }
+            prime_band(s, &s->b[b], last, prev);
+        }
+    }
+    for (int c = ms_out ? 2 : 0; c < s->channels; c++)
         to_float(ch[c], s->x[c], frames);
 }
 

@@ -8,7 +8,9 @@
  *   lathe_eq_sections_run1      one channel, four sections per vector, 1..32 (passes of 16);
  *   lathe_eq_sections_run_pair  two channels with their own sections, 0..32 each (the
  *                               shorter one passing its samples on through the other's
- *                               extra slots).
+ *                               extra slots);
+ * each also through lathe_eq_sections_run_pair_lanes(..., 4): the 4-double kernels of the
+ * AVX2 and baseline builds, which a CPU with AVX-512 would not run otherwise.
  * All follow a plain direct form I recursion (y = b0 x + b1 x1 + b2 x2 - a1 y1 - a2 y2,
  * the textbook form, summed in another order): within 1e-13 of the peak up to 8
  * sections, 1e-9 for the long random cascades (up to 32 sections of gains up to 40 dB
@@ -85,20 +87,22 @@ static void test_biquad_kernels(void)
 }
 
 /* Block lengths the streams are cut into, in turn: around the pipelines' slot counts
- * (8 for two channels, 16 for one), the two-step main loop's parities, long blocks. */
-static const size_t lens[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 15, 16, 17, 18, 19,
-                               31, 32, 33, 64, 511, 1000 };
+ * (8 for two channels, 16 for one) and their edge lengths (1 or 2 steps per slot: 7, 14,
+ * 15, 28, 30), the two-step main loop's parities, long blocks. */
+static const size_t lens[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18,
+                               19, 28, 29, 30, 31, 32, 33, 64, 511, 1000 };
 #define NLENS (sizeof lens / sizeof lens[0])
 
 enum { K_RUN2, K_RUN1, K_PAIR };
 
 /* Streams NF frames of random noise (with a stretch of exact zeros) through kernel KIND
  * (C0: NS0 sections on channel 0; C1: NS1 on channel 1, the pair kernel only; run2 runs
- * C0 on both, run1 channel 0 alone) in blocks cut by lens[] from PHASE on, and the same
- * through lathe_eq_sections_run per channel. Returns 1 if the samples and, after every
- * block, the histories agree bit for bit. */
-static int agree(int kind, const lathe_biquad_coefs *c0, int ns0, const lathe_biquad_coefs *c1,
-                 int ns1, size_t nf, size_t phase)
+ * C0 on both, run1 channel 0 alone; LANES 4: the same through
+ * lathe_eq_sections_run_pair_lanes(..., 4)) in blocks cut by lens[] from PHASE on, and the
+ * same through lathe_eq_sections_run per channel. Returns 1 if the samples and, after
+ * every block, the histories agree bit for bit. */
+static int agree(int kind, int lanes, const lathe_biquad_coefs *c0, int ns0,
+                 const lathe_biquad_coefs *c1, int ns1, size_t nf, size_t phase)
 {
     static double x0[N], x1[N], r0[N], r1[N];
     lathe_eq_hist h0[LATHE_EQ_MAX_RUN], h1[LATHE_EQ_MAX_RUN], g0[LATHE_EQ_MAX_RUN],
@@ -121,7 +125,11 @@ static int agree(int kind, const lathe_biquad_coefs *c0, int ns0, const lathe_bi
     for (size_t off = 0, b = phase; off < nf; b++) {
         size_t len = lens[b % NLENS];
         len = len > nf - off ? nf - off : len;
-        switch (kind) {
+        switch (lanes ? -1 : kind) {
+        case -1:
+            lathe_eq_sections_run_pair_lanes(c0, h0, ns0, x0 + off, c1, h1, ns1, x1 + off, len,
+                                             lanes);
+            break;
         case K_RUN2:
             lathe_eq_sections_run2(c0, h0, h1, ns0, x0 + off, x1 + off, len);
             break;
@@ -141,8 +149,8 @@ static int agree(int kind, const lathe_biquad_coefs *c0, int ns0, const lathe_bi
     return ok && !memcmp(x0, r0, sizeof(double) * nf) && !memcmp(x1, r1, sizeof(double) * nf);
 }
 
-/* Every kernel against the scalar reference, bit for bit. */
-static void test_kernels_exact(void)
+/* Every kernel against the scalar reference, bit for bit; LANES as agree(). */
+static void test_kernels_exact(int lanes)
 {
     const size_t nf = getenv("LATHE_SANITIZED") ? 1200 : 2500;
     lathe_biquad_coefs c0[LATHE_EQ_MAX_RUN], c1[LATHE_EQ_MAX_RUN];
@@ -153,9 +161,9 @@ static void test_kernels_exact(void)
     int bad2 = 0, bad1 = 0, badp = 0, first2 = 0, first1 = 0, firstp0 = -1, firstp1 = -1;
     for (int ns = 1; ns <= LATHE_EQ_MAX_RUN; ns++)
         for (size_t phase = 0; phase < 3; phase++) {
-            if (!agree(K_RUN2, c0, ns, NULL, 0, nf, phase * 7 + (size_t)ns) && !bad2++)
+            if (!agree(K_RUN2, lanes, c0, ns, NULL, 0, nf, phase * 7 + (size_t)ns) && !bad2++)
                 first2 = ns;
-            if (!agree(K_RUN1, c0, ns, NULL, 0, nf, phase * 7 + (size_t)ns) && !bad1++)
+            if (!agree(K_RUN1, lanes, c0, ns, NULL, 0, nf, phase * 7 + (size_t)ns) && !bad1++)
                 first1 = ns;
         }
     const int counts[] = { 0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 24, 31, 32 };
@@ -164,21 +172,22 @@ static void test_kernels_exact(void)
     for (int a = 0; a < nc; a++)
         for (int b = 0; b < nc; b++) {
             pairs++;
-            if (!agree(K_PAIR, c0, counts[a], c1, counts[b], nf, (size_t)(a * nc + b))
+            if (!agree(K_PAIR, lanes, c0, counts[a], c1, counts[b], nf, (size_t)(a * nc + b))
                 && !badp++) {
                 firstp0 = counts[a];
                 firstp1 = counts[b];
             }
         }
-    printf("bit-exact against lathe_eq_sections_run: run2 1..%d sections x 3 block cuts: %d "
+    const char *which = lanes ? " (4-double kernels)" : "";
+    printf("bit-exact against lathe_eq_sections_run%s: run2 1..%d sections x 3 block cuts: %d "
            "differ; run1: %d differ; pair, %d section-count pairs 0..%d: %d differ\n",
-           LATHE_EQ_MAX_RUN, bad2, bad1, pairs, LATHE_EQ_MAX_RUN, badp);
-    CHECK(bad2 == 0, "run2: %d streams differ from the scalar reference (first at %d sections)",
-          bad2, first2);
-    CHECK(bad1 == 0, "run1: %d streams differ from the scalar reference (first at %d sections)",
-          bad1, first1);
-    CHECK(badp == 0, "run_pair: %d streams differ from the scalar reference (first at %d + %d "
-          "sections)", badp, firstp0, firstp1);
+           which, LATHE_EQ_MAX_RUN, bad2, bad1, pairs, LATHE_EQ_MAX_RUN, badp);
+    CHECK(bad2 == 0, "run2%s: %d streams differ from the scalar reference (first at %d "
+          "sections)", which, bad2, first2);
+    CHECK(bad1 == 0, "run1%s: %d streams differ from the scalar reference (first at %d "
+          "sections)", which, bad1, first1);
+    CHECK(badp == 0, "run_pair%s: %d streams differ from the scalar reference (first at %d + "
+          "%d sections)", which, badp, firstp0, firstp1);
 }
 
 /* A channel with fewer sections passes its samples on through the other channel's extra
@@ -284,7 +293,8 @@ int main(void)
     CHECK(hist_exact, "and the same histories after every block");
     CHECK(worst8 < 1e-13, "up to 8 sections: a plain direct form I within 1e-13 (%.3e)", worst8);
     CHECK(worst < 1e-9, "up to 32 sections: a plain direct form I within 1e-9 (%.3e)", worst);
-    test_kernels_exact();
+    test_kernels_exact(0);
+    test_kernels_exact(4);
     test_pair_passes_zeros();
     test_biquad_kernels();
     return test_summary();
