@@ -28,6 +28,10 @@
 #define MAX_PASSES 8
 #define CONVERGED_LU 0.02     /* stop iterating within this */
 #define TARGET_TOL_LU 0.1     /* the promise: within this on the written file */
+/* The spools keep their first this many bytes in memory (the rest in a temporary file):
+ * a song's passes then re-read RAM, and RSS stays bounded whatever the length. */
+#define SPOOL_MEM_BYTES ((size_t)48 << 20)
+#define PEAKS_MEM_BYTES ((size_t)16 << 20)
 /* A recorded detection serves gains up to its headroom higher: the more the samples go
  * over the ceiling at the recording's gain, the further the next gains climb. On the
  * eleven pairs of bench/matchering.sh the final gain stayed within (over - 3) dB, bounded
@@ -35,10 +39,6 @@
  * 0.1 dB), but for one pair that climbed 3.2 dB (it records again: correct, one pass
  * dearer). A lower floor costs detection: 2 dB instead of 0.5 dB, 30 % more of it on the
  * 30 s match excerpt. */
-/* The spools keep their first this many bytes in memory (the rest in a temporary file):
- * a song's passes then re-read RAM, and RSS stays bounded whatever the length. */
-#define SPOOL_MEM_BYTES ((size_t)48 << 20)
-#define PEAKS_MEM_BYTES ((size_t)16 << 20)
 #define REPLAY_HEADROOM_MIN_DB 0.5
 #define REPLAY_HEADROOM_MAX_DB 2.0
 

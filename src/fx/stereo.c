@@ -235,7 +235,9 @@ static void stereo_process(void *state, float *const *ch, size_t frames)
         const int xo = stage_live(&s->xo), bm = stage_live(&s->bm);
         if (!xo && !bm && !lathe_ramp_active(&s->gm) && !lathe_ramp_active(&s->gs)) {
             ms_gains(L + off, R + off, n, s->gm.value, s->gs.value);
-            for (size_t i = 0; i < n; i++) {   /* the band widths keep time (inactive) */
+            /* the band widths keep time while they glide (unused until a split) */
+            for (size_t i = 0; i < n && (lathe_ramp_active(&s->wl) || lathe_ramp_active(&s->wh));
+                 i++) {
                 lathe_ramp_next(&s->wl);
                 lathe_ramp_next(&s->wh);
             }
