@@ -123,6 +123,11 @@ void lathe_analyzer_loudness_only(lathe_analyzer *an)
     an->loudness_only = 1;
 }
 
+struct lathe_loudness_meter *lathe_analyzer_loudness_meter(lathe_analyzer *an)
+{
+    return an->loud;
+}
+
 int64_t lathe_analyzer_non_finite(const lathe_analyzer *an)
 {
     return an->non_finite;

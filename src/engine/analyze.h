@@ -38,4 +38,7 @@ int64_t lathe_analyzer_non_finite(const lathe_analyzer *an);
  * own estimates: levels, stereo, true peak, spectrum are left empty). */
 void lathe_analyzer_loudness_only(lathe_analyzer *an);
 
+/* AN's loudness meter (src/meter/loudness.h), e.g. to follow its slices. */
+struct lathe_loudness_meter *lathe_analyzer_loudness_meter(lathe_analyzer *an);
+
 #endif

@@ -20,9 +20,11 @@
 #include "engine/analyze.h"
 #include "engine/chain.h"
 #include "engine/gr_series.h"
+#include "engine/limit_model.h"
 #include "fx/limiter.h"
 #include "io/resample.h"
 #include "lathe/master.h"
+#include "meter/loudness.h"
 
 #define BLOCK LATHE_ENGINE_BLOCK
 #define MAX_PASSES 8
@@ -103,12 +105,17 @@ typedef struct spool_sink {
     lathe_spool *spool;
     lathe_analyzer *meter;
     double peak;                /* largest |sample| spooled */
+    lathe_limit_model *model;   /* or NULL */
 } spool_sink;
 
 static lathe_status to_spool(void *user, const float *const *ch, size_t frames)
 {
     spool_sink *s = user;
     lathe_analyzer_process(s->meter, ch, frames);
+    if (s->model && lathe_limit_model_push(s->model, ch, frames) != LATHE_OK) {
+        s->model = NULL;        /* no model: the passes find the gain */
+        lathe_loudness_set_slice_fn(lathe_analyzer_loudness_meter(s->meter), NULL, NULL);
+    }
     for (int c = 0; c < s->spool->channels; c++) {
         double m = lathe_max_abs(ch[c], frames);
         s->peak = m > s->peak ? m : s->peak;
@@ -399,6 +406,7 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
     lathe_analyzer *pre_meter = NULL;
     after_meter am = { 0 };
     replay_ctx rpc = { 0 };
+    lathe_limit_model *model = NULL;
     lathe_status st;
     progress_ctx pg = { o ? o->progress : NULL, o ? o->user : NULL, 0.0, 0.0 };
 
@@ -481,7 +489,30 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
             quick.spectrum = quick.series = quick.true_peak = 0;
             acfg = &quick;
         }
-        pre_ctx pc = { .pre = &pre, .rs = rs, .sink = { &spool, pre_meter, 0.0 } };
+        pre_ctx pc = { .pre = &pre, .rs = rs, .sink = { &spool, pre_meter, 0.0, NULL } };
+        if (isfinite(t->lufs) && lim == nsteps - 1) {
+            /* The limiter ends the chain: model it, to choose the first gain (and the
+             * next ones) from its input (engine/limit_model.c). */
+            const lathe_fx_class *lc = steps[lim].cls;
+            const double *p = steps[lim].params;
+            const int i_ceil = lathe_fx_param_index(lc, "ceiling_dbtp");
+            const int i_look = lathe_fx_param_index(lc, "lookahead_ms");
+            const int i_rel = lathe_fx_param_index(lc, "release_ms");
+            const int i_mode = lathe_fx_param_index(lc, "release_mode");
+            const int i_hold = lathe_fx_param_index(lc, "hold_ms");
+            const int i_link = lathe_fx_param_index(lc, "link");
+            const int i_gain = lathe_fx_param_index(lc, "input_gain_db");
+            if (i_ceil >= 0 && i_look >= 0 && i_rel >= 0 && i_mode >= 0 && i_hold >= 0
+                && i_link >= 0 && i_gain >= 0 && p[i_link] == 0.0 && p[i_gain] == 0.0) {
+                lathe_limit_model_cfg mc = { out_rate, p[i_ceil], p[i_look], p[i_rel], p[i_hold],
+                                             p[i_mode] != 0.0 };
+                if (lathe_limit_model_create(&mc, nch, &model) == LATHE_OK) {
+                    pc.sink.model = model;
+                    lathe_loudness_set_slice_fn(lathe_analyzer_loudness_meter(pre_meter),
+                                                lathe_limit_model_slice, model);
+                }
+            }
+        }
         lathe_aligner_init(&pc.al, pre.latency);
         pg.base = 0.0;
         pg.span = 0.5;
@@ -502,6 +533,10 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
         if (st == LATHE_OK)
             st = pre_flush(&pc, nch);
         spool_peak = pc.sink.peak;
+        if (!pc.sink.model) {
+            lathe_limit_model_destroy(model);
+            model = NULL;
+        }
         if (st != LATHE_OK) {
             if (st == LATHE_ERR_WRITE)
                 snprintf(err, errlen, "cannot write the temporary spool in $TMPDIR (disk full?)");
@@ -511,6 +546,10 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
     if ((st = lathe_analyzer_finish(pre_meter, &pre_a)) != LATHE_OK)
         goto fail;
     lathe_analysis_free(&pre_a);
+    if (model && (!isfinite(pre_a.integrated_lufs) || lathe_limit_model_finish(model) != LATHE_OK)) {
+        lathe_limit_model_destroy(model);
+        model = NULL;
+    }
 
     /* 4. Post chain at the output rate: loudness gain, then the limiter and the rest. */
     {
@@ -565,8 +604,24 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
                 goto fail;
             }
             g = t->lufs - pre_a.integrated_lufs;
+            if (model) {
+                /* The gain the model says lands on the target, no more than the
+                 * limiting cap allows by its estimate of the peak reduction. */
+                double gm, c, grm;
+                if (lathe_limit_model_solve(model, pre_a.integrated_lufs, t->lufs, 0.0, -60.0,
+                                            40.0, &gm) == LATHE_OK
+                    && lathe_limit_model_change(model, gm, &c, &grm) == LATHE_OK) {
+                    if (grm > t->max_limiting_db)
+                        gm -= grm - t->max_limiting_db;
+                    g = gm;
+                } else {
+                    lathe_limit_model_destroy(model);
+                    model = NULL;
+                }
+            }
         }
         int final_write = 0;    /* a trial pass converged: write at its gain */
+        int model_steps = 0;    /* gains the model gave after a measured pass */
         for (int pass = 0;; pass++) {
             double l = NAN;
             lathe_fx_stats ls;
@@ -599,7 +654,7 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
                     }
                 }
             }
-            const int trial = rpc.mode == LATHE_LIMITER_RECORD && !final_write
+            const int trial = rpc.mode == LATHE_LIMITER_RECORD && !final_write && !model
                             && peak_at_g > ceiling_lin;
             if (trial) {
                 if ((st = quick_meter(out_rate, nch, res->before.info.roles, &am.an)) != LATHE_OK)
@@ -645,18 +700,31 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
                 if (fabs(e) <= CONVERGED_LU || (e > 0 && g >= g_cap - 1e-6)) {
                     done = 1;
                 } else {
-                    /* Without a previous point: limiting takes back part of any gain
-                     * added, more the harder it works; on real music the loudness
-                     * rises about 1 / (1 + 1.6 x mean reduction in dB) dB per dB
-                     * (measured on nine pairs in bench/matchering.sh: the first step
-                     * then lands within a few hundredths of a LU instead of tenths). */
-                    double slope = 1.0 / (1.0 + 1.6 * ls.gr_mean_db);
-                    if (isfinite(g_prev) && fabs(g - g_prev) > 1e-6)
-                        slope = (l - l_prev) / (g - g_prev);
-                    slope = fmin(fmax(slope, 0.2), 1.2);
-                    g_prev = g;
-                    l_prev = l;
-                    g += e / slope;
+                    double gm, c;
+                    if (model && model_steps++ < 2
+                        && lathe_limit_model_change(model, g, &c, NULL) == LATHE_OK
+                        && lathe_limit_model_solve(model, pre_a.integrated_lufs, t->lufs,
+                                                   l - (pre_a.integrated_lufs + c), -60.0,
+                                                   fmin(40.0, g_cap), &gm) == LATHE_OK) {
+                        /* the model, shifted by what it missed at this gain (twice at
+                         * most: then the secant through the last two points) */
+                        g_prev = g;
+                        l_prev = l;
+                        g = gm;
+                    } else {
+                        /* Without a previous point: limiting takes back part of any gain
+                         * added, more the harder it works; on real music the loudness
+                         * rises about 1 / (1 + 1.6 x mean reduction in dB) dB per dB
+                         * (measured on nine pairs in bench/matchering.sh: the first step
+                         * then lands within a few hundredths of a LU instead of tenths). */
+                        double slope = 1.0 / (1.0 + 1.6 * ls.gr_mean_db);
+                        if (isfinite(g_prev) && fabs(g - g_prev) > 1e-6)
+                            slope = (l - l_prev) / (g - g_prev);
+                        slope = fmin(fmax(slope, 0.2), 1.2);
+                        g_prev = g;
+                        l_prev = l;
+                        g += e / slope;
+                    }
                 }
             }
             if (done && trial) {
@@ -726,6 +794,7 @@ done:
     lathe_analyzer_destroy(am.an);
     buffers_free(&am.b);
     lathe_analyzer_destroy(pre_meter);
+    lathe_limit_model_destroy(model);
     lathe_chain_destroy(&pre);
     lathe_chain_destroy(&post);
     lathe_spool_destroy(&spool);

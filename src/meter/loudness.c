@@ -217,6 +217,8 @@ struct lathe_loudness_meter {
     double slice_acc;
     double sring[RING * SLICES];
     uint64_t slices_done;
+    lathe_loudness_slice_fn slice_fn;   /* or NULL: told each slice's energy */
+    void *slice_user;
 
     double max_momentary, max_short_term;  /* energies */
     histogram *gate_blocks;     /* 400 ms blocks for the integrated loudness */
@@ -444,6 +446,9 @@ static void end_sub_block(lathe_loudness_meter *m)
 static void end_slice(lathe_loudness_meter *m)
 {
     const size_t n = RING * SLICES;
+    if (m->slice_fn)
+        m->slice_fn(m->slice_user, m->slice_acc,
+                    m->slice_end - m->slice * m->sub_len / SLICES, m->slice == SLICES - 1);
     m->sring[m->sring_head] = m->slice_acc;
     m->sring_head = (unsigned)((m->sring_head + 1) % n);
     m->slice_acc = 0.0;
@@ -692,6 +697,12 @@ lathe_status lathe_loudness_process(lathe_loudness_meter *m, const float *const 
         }
     }
     return LATHE_OK;
+}
+
+void lathe_loudness_set_slice_fn(lathe_loudness_meter *m, lathe_loudness_slice_fn fn, void *user)
+{
+    m->slice_fn = fn;
+    m->slice_user = user;
 }
 
 void lathe_loudness_result_get(lathe_loudness_meter *m, lathe_loudness_result *r)

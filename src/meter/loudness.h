@@ -33,6 +33,11 @@ typedef struct lathe_loudness_result {
 lathe_status lathe_loudness_create(const lathe_loudness_config *cfg, lathe_loudness_meter **out);
 /* CH: planar, finite samples. */
 lathe_status lathe_loudness_process(lathe_loudness_meter *m, const float *const *ch, size_t frames);
+/* Told, at the end of each 10 ms slice of a 100 ms sub-block, the slice's weighted
+ * K-energy (the sum over its FRAMES frames of the weighted squares) and whether it ends
+ * the sub-block (ten slices per sub-block; a gating block is four sub-blocks). */
+typedef void (*lathe_loudness_slice_fn)(void *user, double energy, size_t frames, int ends_sub_block);
+void lathe_loudness_set_slice_fn(lathe_loudness_meter *m, lathe_loudness_slice_fn fn, void *user);
 void lathe_loudness_result_get(lathe_loudness_meter *m, lathe_loudness_result *r);
 /* Hands the series arrays over to the caller (who frees them). */
 void lathe_loudness_take_series(lathe_loudness_meter *m, float **momentary, float **short_term);

@@ -228,15 +228,16 @@ int main(void)
     CHECK(cid < 0 || r.step[0].params[cid] == r.step[0].cls->params[cid].def, "recipe unchanged");
     lathe_recipe_free(&r);
 
-    /* 7. Loudness passes. (a) Hard limiting: a trial pass records the detection, the
-     *    next ones replay it; the written file lands on the target. */
+    /* 7. Loudness passes. (a) Hard limiting: the first pass records the detection, the
+     *    next ones (if the limiter model's first answer missed) replay it; the written
+     *    file lands on the target. */
     {
         double lufs, tp;
         snprintf(out, sizeof out, "%s/hard.wav", dir);
         const char *hard = "{\"lathe_recipe\": 1, \"target\": {\"lufs\": -12, \"ceiling_dbtp\": -1, \"max_limiting_db\": 12, "
                            "\"bits\": 24}, \"chain\": [{\"fx\": \"limiter\"}]}";
         CHECK(master(in, out, hard, &res, 0) == LATHE_OK, "hard limiting runs");
-        CHECK(res.passes >= 2 && res.limiter.gr_mean_db > 0.5, "hard limiting: %d passes, mean "
+        CHECK(res.passes >= 1 && res.passes <= 3 && res.limiter.gr_mean_db > 0.5, "hard limiting: %d passes, mean "
               "reduction %.2f dB", res.passes, res.limiter.gr_mean_db);
         CHECK_NEAR(res.after.integrated_lufs, -12.0, 0.1, "hard: integrated (lathe)");
         ebur128_of(out, &lufs, &tp);
@@ -245,9 +246,9 @@ int main(void)
         lathe_master_result_free(&res);
     }
     /* (b) One click that goes over the ceiling, in a 3 s pause of music that stays
-     *     under it: the trial pass lands (the pause is gated out of the integrated
-     *     loudness, so limiting the click costs none), and a replayed pass at its gain
-     *     writes: two passes. */
+     *     under it: the limiter model sees that limiting the click costs no loudness
+     *     (the pause is gated out of the integrated loudness), so the first pass, which
+     *     records the detection and writes, lands: one pass. */
     {
         const long nc = rate * 8;
         float *q = music(rate, nc, 0.2);
@@ -268,8 +269,8 @@ int main(void)
                  "\"ceiling_dbtp\": -1, \"bits\": 24}, \"chain\": [{\"fx\": \"limiter\"}]}", target);
         snprintf(out, sizeof out, "%s/click-out.wav", dir);
         CHECK(master(in, out, click, &res, 0) == LATHE_OK, "click runs");
-        CHECK(res.passes == 2 && res.limiter.gr_max_db > 1.0, "click: %d passes (a trial, then "
-              "the written one), peak reduction %.2f dB", res.passes, res.limiter.gr_max_db);
+        CHECK(res.passes == 1 && res.limiter.gr_max_db > 1.0, "click: %d passes (want one), "
+              "peak reduction %.2f dB", res.passes, res.limiter.gr_max_db);
         CHECK_NEAR(res.after.integrated_lufs, target, 0.02, "click: integrated (lathe)");
         double lufs, tp;
         ebur128_of(out, &lufs, &tp);
