@@ -61,21 +61,19 @@ struct lathe_limit_model {
     float half[4];              /* the half-way interpolator's taps, outermost last */
     size_t pos;                 /* frames into the current chunk */
     float top;                  /* the current chunk's peak (linear) */
-    float lin[PUSH_BLOCK];      /* scratch: a run's linked peaks */
-    float sq[PUSH_BLOCK];       /* scratch: a run's squares summed over the channels */
+    float lin[PUSH_BLOCK];      /* scratch: a run's peaks over the channels, per frame */
     float ext[PUSH_BLOCK + HIST];   /* scratch: a channel's run after its last samples */
     float stage[STAGE];         /* chunk peaks, dB, staged */
-    float estage[STAGE];        /* chunk energies (sum of squares over the channels) */
     size_t staged;
-    double esum;                /* the current chunk's energy so far */
     float sl[3][STAGE];         /* slices staged: energy, frames, ends a sub-block */
     size_t sl_staged;
-    lathe_spool peaks, energies, slices;
+    lathe_spool peaks, slices;
     size_t chunks, nslices;
     float peak_max_db;
     lathe_status err;
     int finished;
     double base;                /* gated loudness without limiting, LUFS */
+    double last_g, last_change, last_top;   /* the last evaluation (last_g NAN: none) */
     /* evaluation */
     double *sum;
     uint64_t *count;
@@ -125,13 +123,12 @@ lathe_status lathe_limit_model_create(const lathe_limit_model_cfg *cfg, int chan
     for (int t = 0; t < 4; t++)
         m->half[t] = (float)(k[t] / ksum);
     m->peak_max_db = (float)FLOOR_DB;
+    m->last_g = NAN;
     m->sum = calloc(HIST_BINS + 1, sizeof(double));
     m->count = calloc(HIST_BINS + 1, sizeof(uint64_t));
     lathe_status st = m->sum && m->count ? LATHE_OK : LATHE_ERR_NO_MEMORY;
     if (st == LATHE_OK)
         st = lathe_spool_create(&m->peaks, 1, MEM_BYTES);
-    if (st == LATHE_OK)
-        st = lathe_spool_create(&m->energies, 1, MEM_BYTES);
     if (st == LATHE_OK)
         st = lathe_spool_create(&m->slices, 3, MEM_BYTES);
     if (st != LATHE_OK) {
@@ -147,7 +144,6 @@ void lathe_limit_model_destroy(lathe_limit_model *m)
     if (!m)
         return;
     lathe_spool_destroy(&m->peaks);
-    lathe_spool_destroy(&m->energies);
     lathe_spool_destroy(&m->slices);
     free(m->sum);
     free(m->count);
@@ -157,10 +153,8 @@ void lathe_limit_model_destroy(lathe_limit_model *m)
 static void flush_peaks(lathe_limit_model *m)
 {
     if (m->staged && m->err == LATHE_OK) {
-        const float *p = m->stage, *q = m->estage;
+        const float *p = m->stage;
         m->err = lathe_spool_write(&m->peaks, &p, m->staged);
-        if (m->err == LATHE_OK)
-            m->err = lathe_spool_write(&m->energies, &q, m->staged);
     }
     m->staged = 0;
 }
@@ -169,9 +163,7 @@ static void emit_chunk(lathe_limit_model *m)
 {
     const float db = m->top > 0.0f ? (float)(20.0 * log10((double)m->top)) : (float)FLOOR_DB;
     m->peak_max_db = db > m->peak_max_db ? db : m->peak_max_db;
-    m->estage[m->staged] = (float)m->esum;
     m->stage[m->staged++] = db;
-    m->esum = 0.0;
     m->chunks++;
     m->top = 0.0f;
     m->pos = 0;
@@ -179,49 +171,35 @@ static void emit_chunk(lathe_limit_model *m)
         flush_peaks(m);
 }
 
-/* LIN[i] = max(LIN[i], |x[i]|, |the point half-way between x[i-4] and x[i-3]|), E holding
- * x from index -HIST on (the channel's last HIST samples, then X). */
+/* LIN[i] = max(LIN[i] (FIRST: 0), |x[i]|, |the point half-way between x[i-4] and x[i-3]|),
+ * E holding x from index -HIST on (the channel's last HIST samples, then X). */
 LATHE_HOT static void frame_peaks(const float *restrict e, const float *restrict k,
-                                  float *restrict lin, size_t n)
+                                  float *restrict lin, size_t n, int first)
 {
     for (size_t i = 0; i < n; i++) {
         const float x = e[i + HIST];
         const float mid = k[0] * (e[i + 3] + e[i + 4]) + k[1] * (e[i + 2] + e[i + 5])
                         + k[2] * (e[i + 1] + e[i + 6]) + k[3] * (e[i] + e[i + 7]);
         const float ax = x < 0.0f ? -x : x, am = mid < 0.0f ? -mid : mid;
-        float v = ax > am ? ax : am;
-        v = v > lin[i] ? v : lin[i];
-        lin[i] = v;
+        const float v = ax > am ? ax : am, w = first ? 0.0f : lin[i];
+        lin[i] = v > w ? v : w;
     }
 }
 
+/* The largest of X[0..N), N > 0 (non-negative values), eight lanes at a time. */
 LATHE_HOT static float max_of(const float *restrict x, size_t n)
 {
-    float m = 0.0f;
-    for (size_t i = 0; i < n; i++)
-        m = x[i] > m ? x[i] : m;
-    return m;
-}
-
-LATHE_HOT static void add_squares(const float *restrict x, float *restrict sq, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        sq[i] += x[i] * x[i];
-}
-
-LATHE_HOT static double sum_of(const float *restrict x, size_t n)
-{
-    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+    float l[8] = { 0 };
     size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        s0 += x[i];
-        s1 += x[i + 1];
-        s2 += x[i + 2];
-        s3 += x[i + 3];
-    }
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            l[j] = x[i + j] > l[j] ? x[i + j] : l[j];
     for (; i < n; i++)
-        s0 += x[i];
-    return (double)s0 + s1 + s2 + s3;
+        l[0] = x[i] > l[0] ? x[i] : l[0];
+    float m = l[0];
+    for (int j = 1; j < 8; j++)
+        m = l[j] > m ? l[j] : m;
+    return m;
 }
 
 lathe_status lathe_limit_model_push(lathe_limit_model *m, const float *const *ch, size_t frames)
@@ -230,22 +208,18 @@ lathe_status lathe_limit_model_push(lathe_limit_model *m, const float *const *ch
         return LATHE_ERR_INVALID_ARGUMENT;
     for (size_t off = 0; off < frames;) {
         const size_t n = frames - off < PUSH_BLOCK ? frames - off : PUSH_BLOCK;
-        memset(m->lin, 0, sizeof(float) * n);
-        memset(m->sq, 0, sizeof(float) * n);
         for (int c = 0; c < m->channels; c++) {
-            add_squares(ch[c] + off, m->sq, n);
             /* the channel's last HIST samples, then this run of it */
             float *e = m->ext;
             memcpy(e, m->hist[c], sizeof(float) * HIST);
             memcpy(e + HIST, ch[c] + off, sizeof(float) * n);
-            frame_peaks(e, m->half, m->lin, n);
+            frame_peaks(e, m->half, m->lin, n, c == 0);
             memcpy(m->hist[c], e + n, sizeof(float) * HIST);
         }
-        for (size_t i = 0; i < n;) {
+        for (size_t i = 0; i < n;) {    /* the run cut where the chunks end */
             size_t k = m->chunk - m->pos;
             k = k < n - i ? k : n - i;
             const float top = max_of(m->lin + i, k);
-            m->esum += sum_of(m->sq + i, k);
             m->top = top > m->top ? top : m->top;
             m->pos += k;
             i += k;
@@ -332,10 +306,7 @@ typedef struct gain_gen {
     size_t hage;                /* its age, steps */
     size_t zeros;               /* steps since the averages last got a non-zero value */
     int quiet;                  /* hold, release and averages all hold zeros */
-    float ek[STAGE];            /* output chunks' energies read, next one at ie */
-    size_t ne, ie;
     double g2;                  /* the current output chunk's mean squared gain */
-    double w;                   /* its energy per frame (the weight of its frames) */
     size_t left;                /* its frames not yet handed out */
 } gain_gen;
 
@@ -425,8 +396,6 @@ static lathe_status gen_init(gain_gen *q, lathe_limit_model *m, double g_db)
     q->inv_box = 1.0 / (double)q->nb;
     q->quiet = 1;
     lathe_status st = lathe_spool_rewind(&m->peaks);
-    if (st == LATHE_OK)
-        st = lathe_spool_rewind(&m->energies);
     double z;
     for (size_t k = 0; st == LATHE_OK && k < m->shift; k++)
         st = gen_step(q, &z);
@@ -444,16 +413,6 @@ static lathe_status gen_next(gain_gen *q, int limit)
     }
     q->g2 = z > 0.0 ? exp(z * (-M_LN10 / 10.0)) : 1.0;
     q->left = q->m->chunk;
-    q->w = 0.0;
-    if (q->ie == q->ne) {
-        float *pe = q->ek;
-        lathe_status st = lathe_spool_read(&q->m->energies, &pe, STAGE, &q->ne);
-        if (st != LATHE_OK)
-            return st;
-        q->ie = 0;
-    }
-    if (q->ie < q->ne)
-        q->w = (double)q->ek[q->ie++] / (double)q->m->chunk;
     return LATHE_OK;
 }
 
@@ -481,21 +440,17 @@ static lathe_status evaluate(lathe_limit_model *m, double g_db, int limit, doubl
             is = 0;
         }
         const size_t frames = (size_t)sf[is];
-        /* the slice's mean squared gain, its frames weighted by their chunk's energy
-         * (energy and reduction go together: within 10 ms, the peaks carry both) */
-        double acc = 0.0, wsum = 0.0, plain = 0.0;
+        double acc = 0.0;       /* g^2 summed over the slice's frames */
         for (size_t left = frames; left && st == LATHE_OK;) {
             if (!q->left && (st = gen_next(q, limit)) != LATHE_OK)
                 break;
             const size_t take = left < q->left ? left : q->left;
-            acc += q->g2 * q->w * (double)take;
-            wsum += q->w * (double)take;
-            plain += q->g2 * (double)take;
+            acc += q->g2 * (double)take;
             left -= take;
             q->left -= take;
         }
         if (frames)
-            sub_acc += (double)se[is] * (wsum > 0.0 ? acc / wsum : plain / (double)frames);
+            sub_acc += (double)se[is] * acc / (double)frames;
         sub_frames += frames;
         if (sb[is] != 0.0f) {
             sub[nsub % SUBS] = sub_acc;
@@ -548,74 +503,96 @@ lathe_status lathe_limit_model_change(lathe_limit_model *m, double g_db, double 
 {
     if (!m->finished || m->err != LATHE_OK)
         return m->err != LATHE_OK ? m->err : LATHE_ERR_INVALID_ARGUMENT;
-    double l, top;
-    lathe_status st = evaluate(m, g_db, 1, &l, &top);
-    if (st != LATHE_OK)
-        return st;
-    if (!isfinite(l))
-        return LATHE_ERR_EMPTY;
-    *change = l - m->base;
+    if (!(m->last_g == g_db)) { /* the engine asks again for the gain just solved for */
+        double l, top;
+        lathe_status st = evaluate(m, g_db, 1, &l, &top);
+        if (st != LATHE_OK)
+            return st;
+        if (!isfinite(l))
+            return LATHE_ERR_EMPTY;
+        m->last_g = g_db;
+        m->last_change = l - m->base;
+        m->last_top = top;
+    }
+    *change = m->last_change;
     if (gr_max_db)
-        *gr_max_db = top;
+        *gr_max_db = m->last_top;
     return LATHE_OK;
+}
+
+/* F = IN + change(X) + OFF - TARGET. */
+static lathe_status excess(lathe_limit_model *m, double in, double off, double target, double x,
+                           double *f)
+{
+    double c;
+    lathe_status st = lathe_limit_model_change(m, x, &c, NULL);
+    *f = in + c + off - target;
+    return st;
 }
 
 lathe_status lathe_limit_model_solve(lathe_limit_model *m, double in_lufs, double target_lufs,
                                      double offset, double g_lo, double g_hi, double *g_db)
 {
-    /* f(g) = in + change(g) + offset - target rises with g (the limiter never takes
-     * back more than it is given): bracket, then regula falsi (Illinois). */
-    double a = fmin(fmax(target_lufs - in_lufs - offset, g_lo), g_hi), fa, c;
-    lathe_status st = lathe_limit_model_change(m, a, &c, NULL);
-    if (st != LATHE_OK)
+    /* f(g) = in + change(g) + offset - target rises with g (the limiter never takes back
+     * all it is given): secant steps until the root is bracketed, then regula falsi
+     * (Illinois); about four evaluations. */
+    const double tol = 1e-3;
+#define DONE(x, f) (fabs(f) <= tol || ((f) < 0 && (x) >= g_hi) || ((f) > 0 && (x) <= g_lo))
+    double x0 = fmin(fmax(target_lufs - in_lufs - offset, g_lo), g_hi), f0, x1, f1, x2, f2;
+    lathe_status st = excess(m, in_lufs, offset, target_lufs, x0, &f0);
+    if (st != LATHE_OK || DONE(x0, f0)) {
+        *g_db = x0;
         return st;
-    fa = in_lufs + c + offset - target_lufs;
-    if (fabs(fa) <= 1e-3 || (fa < 0 && a >= g_hi) || (fa > 0 && a <= g_lo)) {
-        *g_db = a;
-        return LATHE_OK;
     }
-    double b = a, fb = fa, step = fmax(fabs(fa), 0.05);
-    for (int k = 0; k < 12 && (fb < 0) == (fa < 0); k++) {
-        a = b;
-        fa = fb;
-        b = fa < 0 ? fmin(b + step, g_hi) : fmax(b - step, g_lo);
-        if ((st = lathe_limit_model_change(m, b, &c, NULL)) != LATHE_OK)
+    /* the limiter takes some loudness at x0: 1.5 times that more gain often brackets */
+    x1 = fmin(fmax(x0 - 1.5 * f0, g_lo), g_hi);
+    if (x1 == x0 || (st = excess(m, in_lufs, offset, target_lufs, x1, &f1)) != LATHE_OK
+        || DONE(x1, f1)) {
+        *g_db = x1;
+        return st;
+    }
+    for (int k = 0; k < 20 && (f0 < 0) == (f1 < 0); k++) {
+        const double d = x1 - x0, slope = (f1 - f0) / d;
+        x2 = slope > 0.0 ? x1 - f1 / slope : x1 + 2.0 * d;
+        if (fabs(x2 - x1) > 4.0 * fabs(d))
+            x2 = x1 + (x2 > x1 ? 4.0 : -4.0) * fabs(d);
+        x2 = fmin(fmax(x2, g_lo), g_hi);
+        x0 = x1;
+        f0 = f1;
+        x1 = x2;
+        if (x1 == x0 || (st = excess(m, in_lufs, offset, target_lufs, x1, &f1)) != LATHE_OK
+            || DONE(x1, f1)) {
+            *g_db = x1;
             return st;
-        fb = in_lufs + c + offset - target_lufs;
-        if ((fb < 0 && b >= g_hi) || (fb > 0 && b <= g_lo)) {
-            *g_db = b;
-            return LATHE_OK;
         }
-        step *= 2.0;
     }
-    if ((fb < 0) == (fa < 0)) {
-        *g_db = fabs(fb) < fabs(fa) ? b : a;
+    if ((f0 < 0) == (f1 < 0)) {
+        *g_db = fabs(f1) < fabs(f0) ? x1 : x0;
         return LATHE_OK;
     }
     int side = 0;
-    for (int k = 0; k < 30; k++) {
-        const double x = (a * fb - b * fa) / (fb - fa);
-        if ((st = lathe_limit_model_change(m, x, &c, NULL)) != LATHE_OK)
+    x2 = x1;
+    for (int j = 0; j < 40 && fabs(x1 - x0) >= 1e-6; j++) {
+        x2 = (x0 * f1 - x1 * f0) / (f1 - f0);
+        if ((st = excess(m, in_lufs, offset, target_lufs, x2, &f2)) != LATHE_OK)
             return st;
-        const double fx = in_lufs + c + offset - target_lufs;
-        if (fabs(fx) <= 1e-3 || fabs(b - a) < 1e-6) {
-            *g_db = x;
-            return LATHE_OK;
-        }
-        if ((fx < 0) == (fb < 0)) {
-            b = x;
-            fb = fx;
-            if (side == -1)
-                fa *= 0.5;
-            side = -1;
-        } else {
-            a = x;
-            fa = fx;
+        if (fabs(f2) <= tol)
+            break;
+        if ((f2 < 0) == (f1 < 0)) {
+            x1 = x2;
+            f1 = f2;
             if (side == 1)
-                fb *= 0.5;
+                f0 *= 0.5;
             side = 1;
+        } else {
+            x0 = x2;
+            f0 = f2;
+            if (side == -1)
+                f1 *= 0.5;
+            side = -1;
         }
     }
-    *g_db = fabs(fa) < fabs(fb) ? a : b;
+#undef DONE
+    *g_db = x2;
     return LATHE_OK;
 }
