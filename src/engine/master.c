@@ -639,9 +639,11 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
                     rpc.scale = ratio;
                 } else if (peak_at_g > 0.5 * ceiling_lin) {
                     rpc.mode = LATHE_LIMITER_RECORD;
+                    /* with the model, later gains stay within tenths of a dB of this one */
                     const double over_db = 20.0 * log10(peak_at_g / ceiling_lin);
-                    rpc.headroom = pow(10.0, fmin(fmax(over_db - 3.0, REPLAY_HEADROOM_MIN_DB),
-                                                  REPLAY_HEADROOM_MAX_DB) / 20.0);
+                    rpc.headroom = pow(10.0, (model ? REPLAY_HEADROOM_MIN_DB
+                                                    : fmin(fmax(over_db - 3.0, REPLAY_HEADROOM_MIN_DB),
+                                                           REPLAY_HEADROOM_MAX_DB)) / 20.0);
                 }
                 if (rpc.mode != LATHE_LIMITER_LIVE && !rpc.buf) {
                     if (!(rpc.buf = calloc(BLOCK, sizeof(float)))) {
