@@ -43,25 +43,57 @@ static uint64_t splitmix64(uint64_t *s)
 /* Four generators side by side, one per vector lane (GCC/Clang vector extensions:
  * lane-wise integer and IEEE operations, the same on every ISA). */
 typedef uint64_t dv4u __attribute__((vector_size(32)));
-typedef int64_t dv4i __attribute__((vector_size(32)));
-typedef int32_t dv4s __attribute__((vector_size(16)));
 typedef double dv4d __attribute__((vector_size(32)));
 
 #define ROTL4(x, k) (((x) << (k)) | ((x) >> (64 - (k))))
+
+/* The hot loops are compiled for AVX-512 (x86-64-v4: one-instruction 64-bit rotations),
+ * AVX2 and the baseline ISA, picked at load time; integer and exactly rounded IEEE
+ * operations only, so every clone gives the same bits (tests/dsp/clones.sh). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(LATHE_NO_CLONES)
+#define DITHER_HOT __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#else
+#define DITHER_HOT
+#endif
+
+/* 1.5 * 2^36, where doubles are 2^-16 apart: an integer K (|K| < 2^51; here < 2^16)
+ * added to its bit pattern gives the double 1.5 * 2^36 + K 2^-16, and subtracting
+ * 1.5 * 2^36 leaves K 2^-16 exactly. So converting to double and scaling by 2^-16 take
+ * one integer addition and one subtraction of doubles. */
+#define TPDF_BIAS 0x1.8p36
+#define TPDF_BIAS_BITS 0x4238000000000000ull
+
+/* The four generators of a channel, held in registers while a run is drawn. */
+typedef struct xo4 {
+    dv4u s0, s1, s2, s3;
+} xo4;
+
+static inline __attribute__((always_inline)) void xo4_load(xo4 *g, const lathe_dither_channel *ch)
+{
+    memcpy(&g->s0, ch->rng[0], sizeof g->s0);
+    memcpy(&g->s1, ch->rng[1], sizeof g->s1);
+    memcpy(&g->s2, ch->rng[2], sizeof g->s2);
+    memcpy(&g->s3, ch->rng[3], sizeof g->s3);
+}
+
+static inline __attribute__((always_inline)) void xo4_store(const xo4 *g, lathe_dither_channel *ch)
+{
+    memcpy(ch->rng[0], &g->s0, sizeof g->s0);
+    memcpy(ch->rng[1], &g->s1, sizeof g->s1);
+    memcpy(ch->rng[2], &g->s2, sizeof g->s2);
+    memcpy(ch->rng[3], &g->s3, sizeof g->s3);
+}
 
 /* Eight TPDF values on (-1, 1) LSB, two per generator: each the difference of two
  * independent uniforms of 16 bits, the four 16-bit quarters of one xoshiro256** draw
  * (uniform over 65536 levels that divide the LSB evenly: as good as continuous for the
  * error's independence from the signal; Wannamaker et al., 2000). Mean exactly 0,
- * variance 1/6 LSB^2 (less 2^-32). A sample's value is lanes 0-3 of the low halves,
- * then of the high halves, draw after draw. */
-static inline __attribute__((always_inline)) void tpdf8(lathe_dither_channel *ch, double *out)
+ * variance 1/6 LSB^2 (less 2^-32). A sample's value is lanes 0-3 of the low halves
+ * (quarter 0 - quarter 1), then of the high halves (quarter 2 - quarter 3), draw after
+ * draw. */
+static inline __attribute__((always_inline)) void tpdf8(xo4 *g, double *out)
 {
-    dv4u s0, s1, s2, s3;
-    memcpy(&s0, ch->rng[0], sizeof s0);
-    memcpy(&s1, ch->rng[1], sizeof s1);
-    memcpy(&s2, ch->rng[2], sizeof s2);
-    memcpy(&s3, ch->rng[3], sizeof s3);
+    dv4u s0 = g->s0, s1 = g->s1, s2 = g->s2, s3 = g->s3;
     const dv4u x5 = (s1 << 2) + s1, r7 = ROTL4(x5, 7), result = (r7 << 3) + r7;
     const dv4u t = s1 << 17;
     s2 ^= s0;
@@ -70,17 +102,19 @@ static inline __attribute__((always_inline)) void tpdf8(lathe_dither_channel *ch
     s0 ^= s3;
     s2 ^= t;
     s3 = ROTL4(s3, 45);
-    memcpy(ch->rng[0], &s0, sizeof s0);
-    memcpy(ch->rng[1], &s1, sizeof s1);
-    memcpy(ch->rng[2], &s2, sizeof s2);
-    memcpy(ch->rng[3], &s3, sizeof s3);
-    /* differences of 16-bit quarters fit int32, which converts to double four at once */
-    const dv4i q0 = (dv4i)(result & 0xFFFFu), q1 = (dv4i)((result >> 16) & 0xFFFFu);
-    const dv4i q2 = (dv4i)((result >> 32) & 0xFFFFu), q3 = (dv4i)(result >> 48);
-    const dv4s lo = __builtin_convertvector(q0 - q1, dv4s);
-    const dv4s hi = __builtin_convertvector(q2 - q3, dv4s);
-    const dv4d a = __builtin_convertvector(lo, dv4d) * 0x1p-16;
-    const dv4d b = __builtin_convertvector(hi, dv4d) * 0x1p-16;
+    g->s0 = s0;
+    g->s1 = s1;
+    g->s2 = s2;
+    g->s3 = s3;
+    /* the differences of 16-bit quarters (wrapping 64-bit arithmetic) added to the bias
+     * pattern, read as doubles */
+    const dv4u lo = (result & 0xFFFFu) + TPDF_BIAS_BITS - ((result >> 16) & 0xFFFFu);
+    const dv4u hi = ((result >> 32) & 0xFFFFu) + TPDF_BIAS_BITS - (result >> 48);
+    dv4d a, b;
+    memcpy(&a, &lo, sizeof a);
+    memcpy(&b, &hi, sizeof b);
+    a -= TPDF_BIAS;
+    b -= TPDF_BIAS;
     memcpy(out, &a, sizeof a);
     memcpy(out + 4, &b, sizeof b);
 }
@@ -89,20 +123,29 @@ static inline __attribute__((always_inline)) void tpdf8(lathe_dither_channel *ch
 static inline double tpdf(lathe_dither_channel *ch)
 {
     if (!ch->npend) {
-        tpdf8(ch, ch->pend);
+        xo4 g;
+        xo4_load(&g, ch);
+        tpdf8(&g, ch->pend);
+        xo4_store(&g, ch);
         ch->npend = 8;
     }
     return ch->pend[8 - ch->npend--];
 }
 
 /* The channel's next N TPDF values into OUT. */
-LATHE_HOT static void tpdf_fill(lathe_dither_channel *ch, double *out, size_t n)
+static inline __attribute__((always_inline)) void tpdf_fill(lathe_dither_channel *ch, double *out,
+                                                            size_t n)
 {
     size_t i = 0;
     for (; i < n && ch->npend; i++)
         out[i] = ch->pend[8 - ch->npend--];
-    for (; i + 8 <= n; i += 8)
-        tpdf8(ch, out + i);
+    if (i + 8 <= n) {
+        xo4 g;
+        xo4_load(&g, ch);
+        for (; i + 8 <= n; i += 8)
+            tpdf8(&g, out + i);
+        xo4_store(&g, ch);
+    }
     for (; i < n; i++)
         out[i] = tpdf(ch);
 }
@@ -248,6 +291,16 @@ lathe_status lathe_dither_init(lathe_dither *d, lathe_dither_type type, int bits
     d->lo = -d->scale;
     d->hi = d->scale - 1.0;
     d->seed = seed;
+    {
+        /* the largest float magnitude that cannot clip whatever the dither draws:
+         * |x 2^(W-1)| <= hi - 1 keeps x 2^(W-1) + d + 0.5 (|d| < 1) within
+         * (lo, hi + 1) through both roundings, so the floor lies in [lo, hi] */
+        const double t = (d->hi - 1.0) / d->scale;
+        float tf = (float)t;
+        if ((double)tf > t)
+            tf = nextafterf(tf, 0.0f);
+        memcpy(&d->safe_bits, &tf, sizeof d->safe_bits);
+    }
     if (type == LATHE_DITHER_SHAPED) {
         d->taps = lathe_dither_shaper_design(rate_hz, d->h);
         if (d->taps == 0)
@@ -265,10 +318,16 @@ void lathe_dither_reset(lathe_dither *d)
 }
 
 /* The TPDF quantiser without shaping (the common case), the same arithmetic as the
- * general loop below: the random values drawn first (the generator is serial), then a
- * loop the compiler can vectorise. Returns the number of samples clipped. */
-LATHE_HOT static int64_t run_tpdf(lathe_dither_channel *ch, const float *in, int32_t *out,
-                                  size_t stride, size_t n, double scale, double lo, double hi)
+ * general loop below: the random values drawn first (the generator is serial), then
+ * loops the compiler can vectorise. A run of samples whose magnitudes are all at most
+ * SAFE (the bit pattern of a float: for non-negative floats the patterns order as the
+ * values, and NaN and Inf come above every finite value) can neither clip nor be
+ * non-finite, so it is rounded without the clamp and the checks; any other run takes
+ * the loop with them. OUT[i * STRIDE] receives the words. Returns the number of
+ * samples clipped. */
+DITHER_HOT static int64_t run_tpdf(lathe_dither_channel *ch, const float *in, int32_t *out,
+                                   size_t stride, size_t n, double scale, double lo, double hi,
+                                   int32_t safe)
 {
     enum { RUN = 256 };
     double dv[RUN];
@@ -276,19 +335,33 @@ LATHE_HOT static int64_t run_tpdf(lathe_dither_channel *ch, const float *in, int
     int64_t clipped = 0;
     for (size_t b = 0; b < n; b += RUN) {
         const size_t m = n - b < RUN ? n - b : RUN;
-        int32_t clip = 0;
+        const float *x = in + b;
+        int32_t *o = stride == 1 ? out + b : qv;
+        int32_t big = 0;
         tpdf_fill(ch, dv, m);
         for (size_t i = 0; i < m; i++) {
-            double x = in[b + i];
-            x = fabs(x) <= DBL_MAX ? x : 0.0;           /* NaN and Inf count as 0 */
-            double q = floor(x * scale + dv[i] + 0.5);
-            clip += (int32_t)(q < lo) + (int32_t)(q > hi);
-            q = q < lo ? lo : q > hi ? hi : q;
-            qv[i] = (int32_t)q;
+            int32_t u;
+            memcpy(&u, x + i, sizeof u);
+            u &= 0x7FFFFFFF;                            /* |x[i]|'s pattern */
+            big = u > big ? u : big;
+            const float xs = u <= safe ? x[i] : 0.0f;  /* (a run with others is redone) */
+            o[i] = (int32_t)floor((double)xs * scale + dv[i] + 0.5);
         }
-        for (size_t i = 0; i < m; i++)
-            out[(b + i) * stride] = qv[i];
-        clipped += clip;
+        if (big > safe) {
+            int64_t clip = 0;
+            for (size_t i = 0; i < m; i++) {
+                double v = x[i];
+                v = fabs(v) <= DBL_MAX ? v : 0.0;       /* NaN and Inf count as 0 */
+                double q = floor(v * scale + dv[i] + 0.5);
+                clip += (int64_t)(q < lo) + (int64_t)(q > hi);
+                q = q < lo ? lo : q > hi ? hi : q;
+                o[i] = (int32_t)q;
+            }
+            clipped += clip;
+        }
+        if (o == qv)
+            for (size_t i = 0; i < m; i++)
+                out[(b + i) * stride] = qv[i];
     }
     return clipped;
 }
@@ -302,7 +375,7 @@ void lathe_dither_run(lathe_dither *d, int c, const float *in, int32_t *out, siz
     int64_t clipped = 0;
 
     if (d->type == LATHE_DITHER_TPDF && !taps) {
-        d->clipped += run_tpdf(ch, in, out, stride, n, scale, lo, hi);
+        d->clipped += run_tpdf(ch, in, out, stride, n, scale, lo, hi, d->safe_bits);
         return;
     }
 

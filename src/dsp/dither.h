@@ -29,6 +29,7 @@ typedef struct lathe_dither {
     int taps;                /* error-feedback taps (0 unless shaped) */
     double h[LATHE_DITHER_MAX_TAPS]; /* NTF(z) = 1 - sum_k h[k] z^-(k+1) */
     int64_t clipped;         /* samples clipped so far */
+    int32_t safe_bits;       /* bit pattern of the largest float magnitude that cannot clip */
     uint64_t seed;
     lathe_dither_channel ch[LATHE_MAX_CHANNELS];
 } lathe_dither;

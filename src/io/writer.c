@@ -16,6 +16,7 @@
 #include <sndfile.h>
 #include "lathe/output.h"
 #include "dsp/dither.h"
+#include "dsp/simd.h"
 #include "io/resample.h"
 
 #define ENC_CHUNK 4096            /* frames encoded per libsndfile call */
@@ -24,6 +25,15 @@
  * header and trailing chunks. */
 #define SIZE32_DATA_MAX (0xFFFFFFFFull - 65536ull)
 #define WB_SIZE ((size_t)1 << 20)     /* write-behind buffer, bytes */
+#define OBUF_SLACK 8              /* bytes past the packed frames that packing may overwrite */
+
+/* How PCM samples reach libsndfile. 16-bit: as shorts, which sf_writef_short copies
+ * as they are (or byte-swapped for a big-endian container). 24-bit WAV, W64, RF64
+ * (little-endian) and AIFF, CAF (big-endian: libsndfile's choice for both when no byte
+ * order is asked for, as here): packed here into the file's 3-byte samples and handed
+ * over with sf_write_raw. Others (24-bit FLAC, 32-bit): left-justified ints through
+ * sf_writef_int, which keeps their top bits. Every path stores the same bytes. */
+enum { PACK_S16, PACK_S24LE, PACK_S24BE, PACK_S32 };
 
 struct lathe_writer {
     lathe_output_format fmt;
@@ -34,7 +44,9 @@ struct lathe_writer {
     mode_t mode;                  /* permissions the final file gets */
     int is_float;
     int word_bits;                /* PCM: bits dithered to */
-    int32_t unit;                 /* PCM: 2^(32 - word_bits), word -> left-justified int32 */
+    int32_t unit;                 /* PCM: 2^(B - word_bits), word -> B-bit sample (B = 32 for
+                                   * PACK_S32: left-justified) */
+    int pack;                     /* PCM: how samples reach libsndfile (PACK_*) */
     int64_t frames;               /* frames written to the file */
     int64_t max_frames;           /* container size limit, INT64_MAX if none */
     int io_errno;                 /* first errno of a failed write()/lseek(), 0 if none */
@@ -44,8 +56,8 @@ struct lathe_writer {
     char fail_msg[256];
     lathe_resampler *rs;
     lathe_dither dither;
-    int32_t *ibuf;                /* ENC_CHUNK * channels */
-    float *fbuf;
+    int32_t *qbuf;                /* PCM: ENC_CHUNK words per channel, planar */
+    unsigned char *obuf;          /* ENC_CHUNK interleaved frames as handed to libsndfile */
     lathe_writer_monitor_fn monitor;
     void *monitor_user;
     float *mbuf;                  /* ENC_CHUNK * channels, planar, for the monitor */
@@ -202,6 +214,22 @@ static int sf_format_of(const lathe_output_format *fmt)
     if ((unsigned)fmt->sample_type >= LATHE_SAMPLE_TYPE_COUNT)
         return 0;
     return major | sub[fmt->sample_type];
+}
+
+static int pack_of(const lathe_output_format *fmt)
+{
+    if (fmt->sample_type == LATHE_SAMPLE_PCM16)
+        return PACK_S16;
+    if (fmt->sample_type == LATHE_SAMPLE_PCM24)
+        switch (fmt->container) {
+        case LATHE_CONTAINER_WAV:
+        case LATHE_CONTAINER_W64:
+        case LATHE_CONTAINER_RF64: return PACK_S24LE;
+        case LATHE_CONTAINER_AIFF:
+        case LATHE_CONTAINER_CAF: return PACK_S24BE;
+        default: break;
+        }
+    return PACK_S32;
 }
 
 lathe_status lathe_output_format_check(const lathe_output_format *fmt, char *err, size_t errlen)
@@ -380,8 +408,8 @@ static void free_writer(lathe_writer *w)
     if (w->fd >= 0)
         close(w->fd);
     lathe_resampler_destroy(w->rs);
-    free(w->ibuf);
-    free(w->fbuf);
+    free(w->qbuf);
+    free(w->obuf);
     free(w->mbuf);
     free(w->wb);
     free(w->path);
@@ -526,10 +554,10 @@ lathe_status lathe_writer_open(const char *path, const lathe_output_format *fmt,
     base = strrchr(path, '/');
     base = base ? base + 1 : path;
     w->tmp = w->dir ? malloc(strlen(w->dir) + TEMP_BASE_MAX + 32) : NULL;
-    w->ibuf = malloc(sizeof(int32_t) * ENC_CHUNK * nch);
-    w->fbuf = malloc(sizeof(float) * ENC_CHUNK * nch);
+    w->qbuf = w->is_float ? NULL : malloc(sizeof(int32_t) * ENC_CHUNK * nch);
+    w->obuf = malloc(4 * ENC_CHUNK * nch + OBUF_SLACK);
     w->wb = malloc(WB_SIZE);
-    if (!w->path || !w->tmp || !w->ibuf || !w->fbuf || !w->wb) {
+    if (!w->path || !w->tmp || (!w->is_float && !w->qbuf) || !w->obuf || !w->wb) {
         free_writer(w);
         set_err(err, errlen, "out of memory");
         return LATHE_ERR_NO_MEMORY;
@@ -597,7 +625,9 @@ lathe_status lathe_writer_open(const char *path, const lathe_output_format *fmt,
 
     if (!w->is_float) {
         w->word_bits = fmt->word_bits ? fmt->word_bits : sample_bits(fmt->sample_type);
-        w->unit = (int32_t)1 << (32 - w->word_bits);
+        w->pack = pack_of(fmt);
+        w->unit = (int32_t)1 << ((w->pack == PACK_S32 ? 32 : sample_bits(fmt->sample_type))
+                                 - w->word_bits);
         st = lathe_dither_init(&w->dither, fmt->dither, w->word_bits, fmt->rate_hz, fmt->channels,
                                fmt->seed);
         if (st != LATHE_OK) {
@@ -618,6 +648,108 @@ lathe_status lathe_writer_open(const char *path, const lathe_output_format *fmt,
     return LATHE_OK;
 }
 
+/* --- packing: N frames of planar words Q (channel c at Q + c ENC_CHUNK), each times
+ * UNIT (a power of two: the word's place in the sample), interleaved ------------- */
+
+/* The monitor's view of N words of one channel: q / 2^(W-1) (INV = 2^-(W-1)). */
+LATHE_HOT static void words_to_float(const int32_t *q, float *m, size_t n, float inv)
+{
+    for (size_t i = 0; i < n; i++)
+        m[i] = (float)q[i] * inv;
+}
+
+LATHE_HOT static void pack_s16(const int32_t *q, int nch, size_t n, int32_t unit, short *out)
+{
+    if (nch == 2 && unit == 1) {
+        const int32_t *a = q, *b = q + ENC_CHUNK;
+        for (size_t i = 0; i < n; i++) {
+            out[2 * i] = (short)a[i];
+            out[2 * i + 1] = (short)b[i];
+        }
+        return;
+    }
+    for (int c = 0; c < nch; c++) {
+        const int32_t *a = q + (size_t)c * ENC_CHUNK;
+        for (size_t i = 0; i < n; i++)
+            out[i * (size_t)nch + (size_t)c] = (short)(a[i] * unit);
+    }
+}
+
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_shufflevector)
+#define PACK_SHUFFLE 1
+typedef int32_t v4i __attribute__((vector_size(16)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+typedef uint8_t v32b __attribute__((vector_size(32)));
+#endif
+#endif
+#ifndef PACK_SHUFFLE
+#define PACK_SHUFFLE 0
+#endif
+
+/* 3-byte samples, least significant byte first unless BIG. On a little-endian host
+ * each sample is stored with one 4-byte (stereo: one 8-byte frame) store whose extra
+ * bytes the next store overwrites (the last ones land in OBUF_SLACK). */
+LATHE_HOT static void pack_s24(const int32_t *q, int nch, size_t n, int32_t unit, int big,
+                               unsigned char *out)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (nch == 2 && !big) {
+        const int32_t *a = q, *b = q + ENC_CHUNK;
+        size_t i = 0;
+#if PACK_SHUFFLE
+        /* four frames at a time: interleave, then drop each sample's top byte (one
+         * 32-byte store, 24 bytes of frames and 8 the next store overwrites) */
+        const v8i uv = { unit, unit, unit, unit, unit, unit, unit, unit };
+        for (; i + 4 <= n; i += 4) {
+            v4i va, vb;
+            memcpy(&va, a + i, sizeof va);
+            memcpy(&vb, b + i, sizeof vb);
+            const v8i v = __builtin_shufflevector(va, vb, 0, 4, 1, 5, 2, 6, 3, 7) * uv;
+            const v32b x = (v32b)v;
+            const v32b y = __builtin_shufflevector(x, x, 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 16,
+                                                   17, 18, 20, 21, 22, 24, 25, 26, 28, 29, 30, 3,
+                                                   7, 11, 15, 19, 23, 27, 31);
+            memcpy(out + 6 * i, &y, sizeof y);
+        }
+#endif
+        for (; i < n; i++) {
+            const uint64_t v = ((uint32_t)(a[i] * unit) & 0xFFFFFFu)
+                               | (uint64_t)(uint32_t)(b[i] * unit) << 24;
+            memcpy(out + 6 * i, &v, sizeof v);
+        }
+        return;
+    }
+    /* frame after frame, so that each store's extra byte is overwritten by the next */
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < nch; c++) {
+            const uint32_t x = (uint32_t)(q[(size_t)c * ENC_CHUNK + i] * unit);
+            const uint32_t v = big ? __builtin_bswap32(x << 8) : x;
+            memcpy(out + 3 * (i * (size_t)nch + (size_t)c), &v, sizeof v);
+        }
+#else
+    for (int c = 0; c < nch; c++) {
+        const int32_t *a = q + (size_t)c * ENC_CHUNK;
+        for (size_t i = 0; i < n; i++) {
+            const uint32_t v = (uint32_t)(a[i] * unit);
+            unsigned char *p = out + 3 * (i * (size_t)nch + (size_t)c);
+            p[big ? 2 : 0] = (unsigned char)v;
+            p[1] = (unsigned char)(v >> 8);
+            p[big ? 0 : 2] = (unsigned char)(v >> 16);
+        }
+    }
+#endif
+}
+
+LATHE_HOT static void pack_s32(const int32_t *q, int nch, size_t n, int32_t unit, int32_t *out)
+{
+    for (int c = 0; c < nch; c++) {
+        const int32_t *a = q + (size_t)c * ENC_CHUNK;
+        for (size_t i = 0; i < n; i++)
+            out[i * (size_t)nch + (size_t)c] = a[i] * unit;
+    }
+}
+
 /* Dithers/quantises and writes FRAMES frames at the file's rate. */
 static lathe_status encode(void *user, const float *const *ch, size_t frames)
 {
@@ -635,12 +767,13 @@ static lathe_status encode(void *user, const float *const *ch, size_t frames)
         size_t n = frames - pos < ENC_CHUNK ? frames - pos : ENC_CHUNK;
         sf_count_t done;
         if (w->is_float) {
+            float *fbuf = (float *)(void *)w->obuf;
             for (int c = 0; c < nch; c++) {
                 const float *src = ch[c] + pos;
                 for (size_t i = 0; i < n; i++)
-                    w->fbuf[i * (size_t)nch + (size_t)c] = src[i];
+                    fbuf[i * (size_t)nch + (size_t)c] = src[i];
             }
-            done = sf_writef_float(w->sf, w->fbuf, (sf_count_t)n);
+            done = sf_writef_float(w->sf, fbuf, (sf_count_t)n);
             if (w->monitor && done == (sf_count_t)n) {
                 const float *blk[LATHE_MAX_CHANNELS];
                 for (int c = 0; c < nch; c++)
@@ -648,25 +781,35 @@ static lathe_status encode(void *user, const float *const *ch, size_t frames)
                 w->monitor(w->monitor_user, blk, n);
             }
         } else {
-            /* W-bit words, left-justified in int32: libsndfile keeps the top bits. */
-            const int32_t unit = w->unit;
+            /* W-bit words, planar, then placed in the B-bit samples (times 2^(B-W)) */
             for (int c = 0; c < nch; c++)
-                lathe_dither_run(&w->dither, c, ch[c] + pos, w->ibuf + c, (size_t)nch, n);
+                lathe_dither_run(&w->dither, c, ch[c] + pos, w->qbuf + (size_t)c * ENC_CHUNK, 1,
+                                 n);
             if (w->monitor) {
                 /* word q is stored as q 2^(B-W) in a B-bit container and reads back
                  * as that over 2^(B-1), i.e. q / 2^(W-1): a power-of-two scaling, exact
                  * in float up to W = 24 */
                 const float inv = (float)ldexp(1.0, -(w->word_bits - 1));
-                for (int c = 0; c < nch; c++) {
-                    float *m = w->mbuf + (size_t)c * ENC_CHUNK;
-                    for (size_t i = 0; i < n; i++)
-                        m[i] = (float)w->ibuf[i * (size_t)nch + (size_t)c] * inv;
-                }
+                for (int c = 0; c < nch; c++)
+                    words_to_float(w->qbuf + (size_t)c * ENC_CHUNK, w->mbuf + (size_t)c * ENC_CHUNK,
+                                   n, inv);
             }
-            if (unit != 1)
-                for (size_t i = 0; i < n * (size_t)nch; i++)
-                    w->ibuf[i] *= unit;
-            done = sf_writef_int(w->sf, w->ibuf, (sf_count_t)n);
+            switch (w->pack) {
+            case PACK_S16:
+                pack_s16(w->qbuf, nch, n, w->unit, (short *)(void *)w->obuf);
+                done = sf_writef_short(w->sf, (const short *)(void *)w->obuf, (sf_count_t)n);
+                break;
+            case PACK_S24LE:
+            case PACK_S24BE:
+                pack_s24(w->qbuf, nch, n, w->unit, w->pack == PACK_S24BE, w->obuf);
+                done = sf_write_raw(w->sf, w->obuf, (sf_count_t)(3 * n * (size_t)nch))
+                       / (3 * nch);
+                break;
+            default:
+                pack_s32(w->qbuf, nch, n, w->unit, (int32_t *)(void *)w->obuf);
+                done = sf_writef_int(w->sf, (const int *)(void *)w->obuf, (sf_count_t)n);
+                break;
+            }
             if (w->monitor && done == (sf_count_t)n) {
                 const float *blk[LATHE_MAX_CHANNELS];
                 for (int c = 0; c < nch; c++)
@@ -696,20 +839,30 @@ lathe_status lathe_writer_set_monitor(lathe_writer *w, lathe_writer_monitor_fn f
     return LATHE_OK;
 }
 
+/* Whether the N floats at P are all finite: the largest magnitude's bit pattern is at
+ * most FLT_MAX's (the patterns of non-negative floats order as their values; Inf and
+ * NaN lie above every finite one). */
+LATHE_HOT static int all_finite(const float *p, size_t n)
+{
+    int32_t big = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t u;
+        memcpy(&u, p + i, sizeof u);
+        u &= 0x7FFFFFFF;
+        big = u > big ? u : big;
+    }
+    return big <= 0x7F7FFFFF;
+}
+
 lathe_status lathe_writer_write(lathe_writer *w, const float *const *ch, size_t frames)
 {
     if (!w || (!ch && frames))
         return LATHE_ERR_INVALID_ARGUMENT;
     if (w->failed != LATHE_OK)
         return w->failed;
-    for (int c = 0; c < w->fmt.channels; c++) {
-        const float *p = ch[c];
-        int bad = 0;
-        for (size_t i = 0; i < frames; i++)
-            bad |= !isfinite(p[i]);
-        if (bad)
+    for (int c = 0; c < w->fmt.channels; c++)
+        if (!all_finite(ch[c], frames))
             return LATHE_ERR_NON_FINITE;   /* nothing of this block was written */
-    }
     if (w->rs) {
         lathe_status st = lathe_resampler_push(w->rs, ch, frames, encode, w);
         if (st != LATHE_OK)

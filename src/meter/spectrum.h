@@ -40,6 +40,10 @@ lathe_status lathe_spectrum_track(lathe_spectrum_meter *m, const double *lo_hz, 
 /* The share of counted frames (0..1) in which each tracked band stood out; NAN without
  * frames. SHARE has the N of lathe_spectrum_track. */
 void lathe_spectrum_track_result(const lathe_spectrum_meter *m, double *share);
+/* For tests: LANES 4 recombines the transforms four bins at a time (the baseline
+ * kernel) even on a CPU with AVX2, 0 (the default) with the fastest kernel for this CPU.
+ * Both give the same bits. */
+void lathe_spectrum_set_lanes(lathe_spectrum_meter *m, int lanes);
 void lathe_spectrum_destroy(lathe_spectrum_meter *m);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Dither and quantisation: harmonics of a quiet tone vanish under TPDF dither and
  * appear without it, TPDF noise power is the theoretical LSB^2/4 whatever the signal,
- * the shaped noise follows the published F-weighted curve, and runs are bit-identical. */
+ * the shaped noise follows the published F-weighted curve, runs are bit-identical, and
+ * the vectorised TPDF quantiser gives exactly the integers of its documented model. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -438,6 +439,174 @@ static void test_determinism_and_range(void)
     free(b);
 }
 
+/* --- the TPDF model, written out sample by sample --------------------------
+ * As documented in src/dsp/dither.c: per channel c, SplitMix64 seeded with
+ * seed ^ (0xD1B54A32D192ED03 (c + 1)) fills four xoshiro256** generators (state word i
+ * of generator g is draw 4 g + i); a draw steps the four generators; its results r_g
+ * give eight TPDF values: (q0 - q1) 2^-16 of generators 0..3, then (q2 - q3) 2^-16 of
+ * generators 0..3 (q_k the k-th 16-bit quarter of r_g, least significant first); sample
+ * x becomes floor(x 2^(W-1) + d + 0.5) clamped to [-2^(W-1), 2^(W-1) - 1], non-finite
+ * x counting as 0. Xoshiro256** and SplitMix64 as published by D. Blackman and
+ * S. Vigna (https://prng.di.unimi.it/xoshiro256starstar.c, splitmix64.c). */
+typedef struct ref_dither {
+    uint64_t s[4][4];       /* [generator][state word] */
+    double pend[8];
+    int used;               /* of PEND */
+} ref_dither;
+
+static uint64_t ref_rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t ref_next(uint64_t *s)
+{
+    const uint64_t result = ref_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = ref_rotl(s[3], 45);
+    return result;
+}
+
+static void ref_init(ref_dither *r, uint64_t seed, int c)
+{
+    uint64_t x = seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(c + 1));
+    for (int g = 0; g < 4; g++)
+        for (int i = 0; i < 4; i++) {
+            uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+            r->s[g][i] = z ^ (z >> 31);
+        }
+    r->used = 8;
+}
+
+static double ref_tpdf(ref_dither *r)
+{
+    if (r->used == 8) {
+        for (int g = 0; g < 4; g++) {
+            uint64_t v = ref_next(r->s[g]);
+            long q0 = (long)(v & 0xFFFF), q1 = (long)((v >> 16) & 0xFFFF);
+            long q2 = (long)((v >> 32) & 0xFFFF), q3 = (long)(v >> 48);
+            r->pend[g] = (double)(q0 - q1) / 65536.0;
+            r->pend[4 + g] = (double)(q2 - q3) / 65536.0;
+        }
+        r->used = 0;
+    }
+    return r->pend[r->used++];
+}
+
+/* Quantises like the model; returns whether it clipped. */
+static int ref_quantise(ref_dither *r, float x, int bits, int32_t *out)
+{
+    const double scale = ldexp(1.0, bits - 1), lo = -scale, hi = scale - 1.0;
+    double v = isfinite(x) ? (double)x : 0.0;
+    double q = floor(v * scale + ref_tpdf(r) + 0.5);
+    int clip = q < lo || q > hi;
+    q = q < lo ? lo : q > hi ? hi : q;
+    *out = (int32_t)q;
+    return clip;
+}
+
+/* The vectorised quantiser (runs of 256 samples that cannot clip take a loop without
+ * clamping) against the model: word lengths 8-32, run lengths 1..1000, strides 1 and
+ * 3, runs all below the no-clip bound, runs with one sample just above it, at and over
+ * full scale, NaN, Inf, -0, denormals and values whose dither sum rounds. */
+static void test_tpdf_model(void)
+{
+    static const int wl[] = { 8, 16, 20, 24, 32 };
+    static const size_t lens[] = { 1, 7, 8, 9, 255, 256, 257, 1000 };
+    const size_t n = 6000;
+    float *x = malloc(sizeof(float) * n);
+    int32_t *got = malloc(sizeof(int32_t) * 3 * n), *want = malloc(sizeof(int32_t) * n);
+    size_t bad = 0, checked = 0, first_i = 0;
+    int first_w = 0, first_k = 0;
+    int64_t clips_seen = 0;
+
+    for (int k = 0; k < 5; k++) {
+        const int bits = wl[k];
+        const double scale = ldexp(1.0, bits - 1);
+        /* the bound of the fast loop: the largest float <= (2^(W-1) - 2) / 2^(W-1) */
+        const float bound = nextafterf((float)((scale - 2.0) / scale), 2.0f);
+        const float below = (float)((scale - 2.0) / scale) <= (scale - 2.0) / scale
+                                ? (float)((scale - 2.0) / scale)
+                                : nextafterf((float)((scale - 2.0) / scale), 0.0f);
+        for (int pass = 0; pass < 2; pass++) {
+            const uint64_t seed = 1000u + (uint64_t)(10 * k + pass);
+            uint32_t lcg = (uint32_t)seed;
+            for (size_t i = 0; i < n; i++) {
+                lcg = lcg * 1664525u + 1013904223u;
+                const double u = (double)lcg / 4294967296.0;
+                const size_t run = i / 256;
+                if (run % 3 == 0)
+                    x[i] = (float)((2.0 * u - 1.0) * below);      /* can never clip */
+                else if (run % 3 == 1)
+                    x[i] = i % 2 ? below : -below;                   /* at the bound */
+                else
+                    x[i] = (float)((2.0 * u - 1.0) * 0.9);
+            }
+            /* specials in the third kind of run and one sample just above the bound in
+             * an otherwise quiet run */
+            x[512 + 3] = bound;
+            x[768 + 5] = -bound;
+            x[1280] = 1.0f;
+            x[1281] = -1.0f;
+            x[1282] = 1.5f;
+            x[1283] = -1e30f;
+            x[1284] = NAN;
+            x[1285] = INFINITY;
+            x[1286] = -INFINITY;
+            x[1287] = -0.0f;
+            x[1288] = 1e-40f;                                     /* denormal */
+            x[1289] = -1e-30f;
+            x[1290] = (float)(0.5 / scale);                      /* exact half LSB */
+            x[1291] = (float)(-0.5 / scale);
+            x[2048 + 100] = NAN;                                  /* in a "never clips" run */
+            for (size_t i = 4000; i < 4100; i++)                  /* tiny: rounded sums */
+                x[i] = (float)ldexp(i % 2 ? 1.0 : -1.0, -(int)(i % 60) - 25);
+            for (int strided = 0; strided < 2; strided++) {
+                const size_t stride = strided ? 3 : 1;
+                const size_t len = lens[(size_t)(k + pass + strided) % 8] +
+                                   (pass ? 0 : 1000 * (size_t)strided);
+                lathe_dither d;
+                ref_dither r;
+                int64_t ref_clips = 0;
+                lathe_dither_init(&d, LATHE_DITHER_TPDF, bits, FS, 2, seed);
+                ref_init(&r, seed, 1);
+                for (size_t pos = 0; pos < n; pos += len) {
+                    size_t m = n - pos < len ? n - pos : len;
+                    lathe_dither_run(&d, 1, x + pos, got + pos * stride, stride, m);
+                }
+                for (size_t i = 0; i < n; i++)
+                    ref_clips += ref_quantise(&r, x[i], bits, &want[i]);
+                for (size_t i = 0; i < n; i++, checked++)
+                    if (got[i * stride] != want[i]) {
+                        if (!bad) {
+                            first_i = i;
+                            first_w = bits;
+                            first_k = (int)len;
+                        }
+                        bad++;
+                    }
+                CHECK(d.clipped == ref_clips, "%d bits, runs of %zu: %lld clips counted, the model "
+                      "has %lld", bits, len, (long long)d.clipped, (long long)ref_clips);
+                clips_seen += ref_clips;
+            }
+        }
+    }
+    printf("vectorised TPDF quantiser vs the model: %zu of %zu samples differ (%lld clips)\n", bad,
+           checked, (long long)clips_seen);
+    CHECK(bad == 0, "%zu samples differ from the model; first at %zu (%d bits, runs of %d)", bad,
+          first_i, first_w, first_k);
+    CHECK(clips_seen > 0, "the model test never clipped");
+    free(x);
+    free(got);
+    free(want);
+}
+
 int main(void)
 {
     /* 8 s also under the sanitizers: the harmonic check needs the averaging (~40
@@ -447,5 +616,6 @@ int main(void)
     test_noise_power(n);
     test_shaped(n);
     test_determinism_and_range();
+    test_tpdf_model();
     return test_summary();
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The output writer: round trips through every container and sample type, the
+/* The output writer: round trips through every container, sample type and 1-3
+ * channels, the monitor seeing what a reader of the file gets, the
  * temporary-file-then-rename protocol, refusals (existing file, inputs, directories),
  * failed writes leaving nothing behind, and ffprobe/ffmpeg reading what we wrote. */
 #define _GNU_SOURCE 1   /* unshare(2) for the private tmpfs test */
@@ -125,6 +126,15 @@ static lathe_status write_file(const char *path, const lathe_output_format *fmt,
     return lathe_writer_commit(w, err, errlen);
 }
 
+static void fmt_simple(lathe_output_format *fmt, lathe_container cont, lathe_sample_type t)
+{
+    lathe_output_format_defaults(fmt);
+    fmt->container = cont;
+    fmt->sample_type = t;
+    fmt->rate_hz = 44100;
+    fmt->channels = 2;
+}
+
 static int bits_of(lathe_sample_type t)
 {
     return t == LATHE_SAMPLE_PCM16 ? 16 : t == LATHE_SAMPLE_PCM24 ? 24 : 32;
@@ -145,19 +155,21 @@ static int32_t expected_int(float x, int word_bits)
 
 /* --- round trips ------------------------------------------------------------ */
 
-static void test_round_trips(void)
+/* CHANNELS channels through every container and sample type, written in blocks of
+ * 4093 frames (so that the chunks encoded have every length modulo 4). */
+static void round_trips(int channels)
 {
-    const int channels = 2, rate = 44100;
+    const int rate = 44100;
     const size_t n = 30000;
-    float **ch = alloc_ch(channels, n), **back = alloc_ch(channels, n + 16);
     char path[512], err[256];
+    float **ch = alloc_ch(channels, n), **back = alloc_ch(channels, n + 16);
 
     make_signal(ch, channels, n, rate);
-    ch[0][100] = 1.0f;      /* full scale: clips to +max in PCM */
-    ch[1][101] = -1.0f;     /* exactly -max */
-    ch[0][102] = 1.5f;      /* over: clipped in PCM, kept in float */
-    ch[1][103] = -2.25f;
-    ch[0][104] = 1e-30f;    /* tiny, kept in float */
+    ch[0][100] = 1.0f;                  /* full scale: clips to +max in PCM */
+    ch[channels - 1][101] = -1.0f;      /* exactly -max */
+    ch[0][102] = 1.5f;                  /* over: clipped in PCM, kept in float */
+    ch[channels - 1][103] = -2.25f;
+    ch[0][104] = 1e-30f;                /* tiny, kept in float */
     for (int cont = 0; cont < LATHE_CONTAINER_COUNT; cont++) {
         for (int type = 0; type < LATHE_SAMPLE_TYPE_COUNT; type++) {
             for (int wl = 0; wl < 2; wl++) {
@@ -174,8 +186,8 @@ static void test_round_trips(void)
                     fmt.word_bits = 20;
                 }
                 char name[64];
-                snprintf(name, sizeof name, "rt-%s-%s%s.%s", lathe_container_name(fmt.container),
-                         lathe_sample_type_name(fmt.sample_type), wl ? "-20" : "",
+                snprintf(name, sizeof name, "rt-%s-%s%s-%dch.%s", lathe_container_name(fmt.container),
+                         lathe_sample_type_name(fmt.sample_type), wl ? "-20" : "", channels,
                          lathe_container_name(fmt.container));
                 path_in(path, sizeof path, tmpdir, name);
                 int supported = lathe_output_format_check(&fmt, err, sizeof err) == LATHE_OK;
@@ -185,7 +197,7 @@ static void test_round_trips(void)
                     continue;
                 }
                 CHECK(supported, "%s refused: %s", name, err);
-                lathe_status st = write_file(path, &fmt, 0, ch, n, 4000, err, sizeof err);
+                lathe_status st = write_file(path, &fmt, 0, ch, n, 4093, err, sizeof err);
                 CHECK(st == LATHE_OK, "%s: %s (%s)", name, lathe_status_str(st), err);
                 if (st != LATHE_OK)
                     continue;
@@ -251,10 +263,130 @@ static void test_round_trips(void)
             }
         }
     }
-    printf("round trips: every container x sample type written and read back\n");
     free_ch(ch, channels);
     free_ch(back, channels);
     empty_dir(tmpdir);
+}
+
+/* Mono, stereo and three channels: each packs its samples its own way. */
+static void test_round_trips(void)
+{
+    for (int channels = 1; channels <= 3; channels++)
+        round_trips(channels);
+    printf("round trips: every container x sample type x 1-3 channels written and read back\n");
+}
+
+/* --- the monitor ---------------------------------------------------------------- */
+
+typedef struct collected {
+    float **ch;
+    int channels;
+    size_t frames, cap;
+} collected;
+
+static void collect(void *user, const float *const *ch, size_t frames)
+{
+    collected *c = user;
+    for (int k = 0; k < c->channels; k++)
+        if (c->frames + frames <= c->cap)
+            memcpy(c->ch[k] + c->frames, ch[k], sizeof(float) * frames);
+    c->frames += frames;
+}
+
+/* The monitor receives the samples as the file stores them: what lathe_reader_read
+ * returns from the written file, bit for bit (PCM up to 24 bits, dithered, and float),
+ * and for 32-bit PCM the stored integers over 2^31 (libsndfile's own reading). */
+static void test_monitor(void)
+{
+    static const struct {
+        lathe_container cont;
+        lathe_sample_type type;
+        int word_bits, channels;
+        lathe_dither_type dither;
+    } cases[] = {
+        { LATHE_CONTAINER_WAV, LATHE_SAMPLE_PCM16, 0, 2, LATHE_DITHER_TPDF },
+        { LATHE_CONTAINER_WAV, LATHE_SAMPLE_PCM16, 0, 1, LATHE_DITHER_SHAPED },
+        { LATHE_CONTAINER_WAV, LATHE_SAMPLE_PCM16, 12, 3, LATHE_DITHER_TPDF },
+        { LATHE_CONTAINER_AIFF, LATHE_SAMPLE_PCM16, 0, 2, LATHE_DITHER_TPDF },
+        { LATHE_CONTAINER_FLAC, LATHE_SAMPLE_PCM16, 0, 2, LATHE_DITHER_TPDF },
+        { LATHE_CONTAINER_WAV, LATHE_SAMPLE_PCM24, 0, 2, LATHE_DITHER_TPDF },
+        { LATHE_CONTAINER_WAV, LATHE_SAMPLE_PCM24, 20, 2, LATHE_DITHER_SHAPED },
+        { LATHE_CONTAINER_W64, LATHE_SAMPLE_PCM24, 0, 3, LATHE_DITHER_TPDF },
+        { LATHE_CONTAINER_AIFF, LATHE_SAMPLE_PCM24, 0, 2, LATHE_DITHER_TPDF },
+        { LATHE_CONTAINER_CAF, LATHE_SAMPLE_PCM24, 20, 1, LATHE_DITHER_TPDF },
+        { LATHE_CONTAINER_FLAC, LATHE_SAMPLE_PCM24, 0, 2, LATHE_DITHER_TPDF },
+        { LATHE_CONTAINER_RF64, LATHE_SAMPLE_PCM32, 0, 2, LATHE_DITHER_TPDF },
+        { LATHE_CONTAINER_WAV, LATHE_SAMPLE_FLOAT32, 0, 2, LATHE_DITHER_TPDF },
+    };
+    const size_t n = 20000;
+    char path[512], err[256];
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const int nch = cases[k].channels;
+        float **ch = alloc_ch(nch, n), **back = alloc_ch(nch, n + 16);
+        collected col = { alloc_ch(nch, n), nch, 0, n };
+        lathe_output_format fmt;
+        lathe_writer *w;
+        char name[64];
+        make_signal(ch, nch, n, 44100);
+        ch[0][50] = 1.2f;                                   /* clipped */
+        ch[nch - 1][51] = -1.0f;
+        fmt_simple(&fmt, cases[k].cont, cases[k].type);
+        fmt.word_bits = cases[k].word_bits;
+        fmt.channels = nch;
+        fmt.dither = cases[k].dither;
+        fmt.seed = 5;
+        snprintf(name, sizeof name, "mon%zu-%s-%dch.%s", k, lathe_sample_type_name(fmt.sample_type),
+                 nch, lathe_container_name(fmt.container));
+        path_in(path, sizeof path, tmpdir, name);
+        lathe_status st = lathe_writer_open(path, &fmt, 0, &w, err, sizeof err);
+        CHECK(st == LATHE_OK, "%s: open: %s", name, err);
+        if (st != LATHE_OK)
+            goto next;
+        CHECK(lathe_writer_set_monitor(w, collect, &col) == LATHE_OK, "%s: set_monitor", name);
+        for (size_t pos = 0; pos < n; pos += 3001) {
+            const float *p[LATHE_MAX_CHANNELS];
+            for (int c = 0; c < nch; c++)
+                p[c] = ch[c] + pos;
+            lathe_writer_write(w, p, n - pos < 3001 ? n - pos : 3001);
+        }
+        st = lathe_writer_commit(w, err, sizeof err);
+        CHECK(st == LATHE_OK && col.frames == n, "%s: commit %s (%s), monitor saw %zu frames", name,
+              lathe_status_str(st), err, col.frames);
+        if (st != LATHE_OK)
+            goto next;
+        size_t bad = 0, got = 0;
+        if (cases[k].type != LATHE_SAMPLE_PCM32) {
+            lathe_reader *r;
+            if (lathe_reader_open(path, &r, err, sizeof err) == LATHE_OK) {
+                lathe_reader_read(r, back, n + 16, &got);
+                lathe_reader_close(r);
+            }
+            for (int c = 0; c < nch; c++)
+                for (size_t i = 0; i < got && i < n; i++)
+                    bad += memcmp(&back[c][i], &col.ch[c][i], sizeof(float)) != 0;
+        } else {
+            SF_INFO sfi;
+            memset(&sfi, 0, sizeof sfi);
+            SNDFILE *sf = sf_open(path, SFM_READ, &sfi);
+            int32_t *iv = malloc(sizeof(int32_t) * n * (size_t)nch);
+            got = sf ? (size_t)sf_readf_int(sf, iv, (sf_count_t)n) : 0;
+            for (size_t i = 0; i < got; i++)
+                for (int c = 0; c < nch; c++)
+                    bad += (float)ldexp(iv[i * (size_t)nch + (size_t)c], -31) != col.ch[c][i];
+            if (sf)
+                sf_close(sf);
+            free(iv);
+        }
+        printf("monitor %-22s %zu frames read back, %zu samples differ from the monitor's\n", name,
+               got, bad);
+        CHECK(got == n && bad == 0, "%s: %zu of %zu frames read back, %zu samples differ from what "
+              "the monitor saw", name, got, n, bad);
+    next:
+        free_ch(ch, nch);
+        free_ch(back, nch);
+        free_ch(col.ch, nch);
+        empty_dir(tmpdir);
+    }
 }
 
 /* Resampling inside the writer: exact length, level and phase of a 1 kHz sine. */
@@ -298,15 +430,6 @@ static void test_resampling_writer(void)
 }
 
 /* --- the file protocol ------------------------------------------------------ */
-
-static void fmt_simple(lathe_output_format *fmt, lathe_container cont, lathe_sample_type t)
-{
-    lathe_output_format_defaults(fmt);
-    fmt->container = cont;
-    fmt->sample_type = t;
-    fmt->rate_hz = 44100;
-    fmt->channels = 2;
-}
 
 static void test_atomic(void)
 {
@@ -740,6 +863,10 @@ static void test_ffprobe(void)
         { LATHE_CONTAINER_W64, LATHE_SAMPLE_PCM16, 0, 32000, 2, "pcm_s16le", 16 },
         { LATHE_CONTAINER_RF64, LATHE_SAMPLE_PCM24, 0, 48000, 2, "pcm_s24le", 24 },
         { LATHE_CONTAINER_CAF, LATHE_SAMPLE_PCM16, 0, 44100, 2, "pcm_s16be", 16 },
+        { LATHE_CONTAINER_CAF, LATHE_SAMPLE_PCM24, 0, 44100, 1, "pcm_s24be", 24 },
+        { LATHE_CONTAINER_AIFF, LATHE_SAMPLE_PCM24, 20, 44100, 4, "pcm_s24be", 24 },
+        { LATHE_CONTAINER_WAV, LATHE_SAMPLE_PCM24, 0, 44100, 1, "pcm_s24le", 24 },
+        { LATHE_CONTAINER_WAV, LATHE_SAMPLE_PCM16, 0, 44100, 3, "pcm_s16le", 16 },
     };
     char out[4096], cmd[1200], path[512], err[256], v[64];
 
@@ -837,6 +964,7 @@ int main(void)
         return 1;
     }
     test_round_trips();
+    test_monitor();
     test_resampling_writer();
     test_atomic();
     test_refusals();
