@@ -524,7 +524,7 @@ lathe_status lathe_limit_model_change(lathe_limit_model *m, double g_db, double 
 static lathe_status excess(lathe_limit_model *m, double in, double off, double target, double x,
                            double *f)
 {
-    double c;
+    double c = 0.0;
     lathe_status st = lathe_limit_model_change(m, x, &c, NULL);
     *f = in + c + off - target;
     return st;

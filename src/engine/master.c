@@ -331,6 +331,15 @@ static void monitor(void *user, const float *const *ch, size_t frames)
 {
     after_meter *m = user;
     for (size_t off = 0; off < frames;) {
+        if (m->fill == 0 && frames - off >= LATHE_ANALYSIS_BLOCK) {
+            /* a whole block in place: measured where it lies, without a copy */
+            const float *blk[LATHE_MAX_CHANNELS];
+            for (int c = 0; c < m->b.channels; c++)
+                blk[c] = ch[c] + off;
+            lathe_analyzer_process(m->an, blk, LATHE_ANALYSIS_BLOCK);
+            off += LATHE_ANALYSIS_BLOCK;
+            continue;
+        }
         size_t n = LATHE_ANALYSIS_BLOCK - m->fill;
         n = n < frames - off ? n : frames - off;
         for (int c = 0; c < m->b.channels; c++)
