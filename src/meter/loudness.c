@@ -2,14 +2,17 @@
 /* Streaming loudness meter (ITU-R BS.1770-4, EBU R128, EBU Tech 3341/3342).
  *
  * The signal is K-weighted per channel (the two biquads as one 4th-order system in
- * double, run a block of frames at a time: kw_design, kweight_pair) and its weighted
- * mean square is accumulated in 100 ms sub-blocks. A ring of the last 30 sub-blocks
+ * double, run a block of frames at a time: kw_design, kweight_pair; with AVX-512 the same
+ * operations in 8-double vectors: kweight_pair8, kweight_one8) and its weighted mean
+ * square is accumulated in 100 ms sub-blocks. A ring of the last 30 sub-blocks
  * gives the momentary (4 sub-blocks = 400 ms) and short-term (30 = 3 s) energies at
  * every 100 ms step, i.e. gating blocks overlap by 75 % as BS.1770-4 requires.
  * The maxima of M and S are taken finer, over windows ending every 10 ms: each
  * sub-block is also split into SLICES slices, and a ring of the last 300 slice sums
  * gives both windows at every slice end (EBU Tech 3341 cases 13 and 14 place 400 ms
  * tones at 20 ms offsets; at 100 ms steps their max M would read up to 0.46 LU low).
+ * A window's sum (up to 300 dependent additions) is formed only when a sum of the same
+ * slices in a faster order says that it may set a new maximum (may_exceed).
  *
  * Constant memory: instead of a list of every block (which grows with the file), the
  * gated measurements use histograms of 0.01 LU bins that keep, per bin, the count and
@@ -32,6 +35,16 @@
 #include "dsp/biquad.h"
 #include "dsp/simd.h"
 #include "meter/loudness.h"
+
+/* AVX-512 kernels (x86-64-v4), chosen at run time like the EQ's (src/dsp/eq_band.c); the
+ * plain build (LATHE_NO_CLONES) and other compilers have only the 4-double kernels. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(LATHE_NO_CLONES)
+#define KW_V4 1
+#define KW_V4_TARGET __attribute__((target("arch=x86-64-v4")))
+#include <immintrin.h>
+#else
+#define KW_V4 0
+#endif
 
 #define RING 30                 /* sub-blocks in a short-term window */
 #define MOMENTARY_SUBS 4
@@ -194,6 +207,48 @@ static void kw_design(double rate_hz, kw_coefs *out)
         }
 }
 
+/* The same columns as 8-lane vectors for the AVX-512 kernels (kw_pair8, kw_one8), which
+ * compute every lane of the 4-lane kernels with the same operations in the same order:
+ *   a pair puts lane k of channel c in lane 2k + c (its input frames: broadcast pairs);
+ *   one channel puts lane k of a block of 8's first group (frames 0..3) in lane 2k and of
+ *   its second group (frames 4..7) in lane 2k + 1, and keeps its state twice (lanes 2i,
+ *   2i + 1: state variable i).
+ *   d[j]     d[0][j] lane k in lanes 2k, 2k + 1 (pair; one channel: times x_j, x_(j+4))
+ *   c[i], a[r-1][i], b[r-1][j]  c[0][i], a[r-1][i], b[r-1][j] likewise (pair)
+ *   d1[j]    one channel: 0 in lane 2k, d[1][j] lane k in lane 2k + 1
+ *   c01[i]   one channel: c[0][i] lane k in lane 2k, c[1][i] lane k in lane 2k + 1
+ *   b8[j]    one channel: b8[j] lane k in lane 2k, b8[j + 4] lane k in lane 2k + 1
+ *   a8[i]    one channel: a8[i] lane k in lanes 2k, 2k + 1 */
+typedef struct kw_coefs8 {
+    _Alignas(64) double d[4][8];
+    double c[4][8], a[4][4][8], b[4][4][8], d1[4][8], c01[4][8], b8[4][8], a8[4][8];
+} kw_coefs8;
+
+static void kw_design8(const kw_coefs *k, kw_coefs8 *o)
+{
+    for (int j = 0; j < 4; j++)
+        for (int l = 0; l < 4; l++) {
+            o->d[j][2 * l] = o->d[j][2 * l + 1] = k->d[0][j][l];
+            o->c[j][2 * l] = o->c[j][2 * l + 1] = k->c[0][j][l];
+            for (int r = 0; r < 4; r++) {
+                o->a[r][j][2 * l] = o->a[r][j][2 * l + 1] = k->a[r][j][l];
+                o->b[r][j][2 * l] = o->b[r][j][2 * l + 1] = k->b[r][j][l];
+            }
+            o->d1[j][2 * l] = 0.0;
+            o->d1[j][2 * l + 1] = k->d[1][j][l];
+            o->c01[j][2 * l] = k->c[0][j][l];
+            o->c01[j][2 * l + 1] = k->c[1][j][l];
+            o->b8[j][2 * l] = k->b8[j][l];
+            o->b8[j][2 * l + 1] = k->b8[j + 4][l];
+            o->a8[j][2 * l] = o->a8[j][2 * l + 1] = k->a8[j][l];
+        }
+}
+
+/* A running sum of the slices in a window of end_slice, and a bound on its error. */
+typedef struct lathe_loudness_window {
+    double sum, err;
+} lathe_loudness_window;
+
 typedef struct histogram {
     double sum[HIST_BINS];      /* sum of block energies in the bin */
     uint64_t count[HIST_BINS];
@@ -202,9 +257,12 @@ typedef struct histogram {
 } histogram;
 
 struct lathe_loudness_meter {
+    kw_coefs8 kw8;              /* first: 64-byte aligned (aligned_alloc) */
+    _Alignas(64) kw_coefs kw_co;
     int rate, channels, mono_fold, keep_series;
+    int v4;                     /* 1: the AVX-512 kernels */
+    int bound_sums;             /* 1: window sums only when they may set a maximum (end_slice) */
     double weight[8];
-    kw_coefs kw_co;
     kw_state kw[8];
 
     size_t sub_len, sub_pos;
@@ -216,6 +274,7 @@ struct lathe_loudness_meter {
     unsigned slice, sring_head;
     double slice_acc;
     double sring[RING * SLICES];
+    lathe_loudness_window win_m, win_s;     /* running sums of the last 40 and 300 slices */
     uint64_t slices_done;
     lathe_loudness_slice_fn slice_fn;   /* or NULL: told each slice's energy */
     void *slice_user;
@@ -336,6 +395,17 @@ static double hist_lra(const histogram *h)
     return hi - lo;
 }
 
+/* 1 if the CPU runs x86-64-v4 (AVX-512) code. */
+static int kw_have_v4(void)
+{
+#if KW_V4
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("x86-64-v4") != 0;
+#else
+    return 0;
+#endif
+}
+
 lathe_status lathe_loudness_create(const lathe_loudness_config *cfg, lathe_loudness_meter **out)
 {
     lathe_loudness_meter *m;
@@ -343,17 +413,24 @@ lathe_status lathe_loudness_create(const lathe_loudness_config *cfg, lathe_loudn
     *out = NULL;
     if (!cfg || cfg->channels < 1 || cfg->channels > 8 || cfg->rate_hz <= 0)
         return LATHE_ERR_INVALID_ARGUMENT;
-    m = calloc(1, sizeof *m);
+    m = aligned_alloc(64, sizeof *m);   /* sizeof is a multiple of the 64-byte alignment */
     if (!m)
         return LATHE_ERR_NO_MEMORY;
+    memset(m, 0, sizeof *m);
     m->rate = cfg->rate_hz;
     m->channels = cfg->channels;
     m->mono_fold = cfg->mono_fold && cfg->channels == 2;
     m->keep_series = cfg->keep_series;
+    m->bound_sums = 1;
     for (int c = 0; c < cfg->channels; c++) {
         m->weight[c] = cfg->weights ? cfg->weights[c] : 1.0;
+        if (!(m->weight[c] >= 0.0))
+            m->bound_sums = 0;  /* the bound needs slices >= 0 */
     }
     kw_design(m->rate, &m->kw_co);
+    m->v4 = kw_have_v4();
+    if (m->v4)
+        kw_design8(&m->kw_co, &m->kw8);
     m->sub_len = (size_t)((m->rate + 5) / 10);
     m->slice_end = m->sub_len / SLICES;
     m->max_momentary = m->max_short_term = -1.0;
@@ -440,38 +517,109 @@ static void end_sub_block(lathe_loudness_meter *m)
         series_push(m, mom, st);
 }
 
+/* The sum of P[0..N) in some order (four vectors of partial sums), for a bound only. */
+typedef double ls_v4d __attribute__((vector_size(32)));
+typedef double ls_v4u __attribute__((vector_size(32), aligned(8), may_alias));
+LATHE_HOT static double sum_any_order(const double *p, size_t n)
+{
+    ls_v4d a = { 0.0, 0.0, 0.0, 0.0 }, b = a, c = a, d = a;
+    size_t k = 0;
+    for (; k + 16 <= n; k += 16) {
+        a += *(const ls_v4u *)(const void *)(p + k);
+        b += *(const ls_v4u *)(const void *)(p + k + 4);
+        c += *(const ls_v4u *)(const void *)(p + k + 8);
+        d += *(const ls_v4u *)(const void *)(p + k + 12);
+    }
+    for (; k + 4 <= n; k += 4)
+        a += *(const ls_v4u *)(const void *)(p + k);
+    a = (a + b) + (c + d);
+    double t = (a[0] + a[1]) + (a[2] + a[3]);
+    for (; k < n; k++)
+        t += p[k];
+    return t;
+}
+
+/* Bounds on the window sums of end_slice. The slices are >= 0 (every weight is), and a
+ * window's sum in its fixed order, E, is within n u / (1 - n u) < 4e-14 of the exact sum S
+ * of its n <= 300 slices (u = 2^-53; N. J. Higham, "Accuracy and Stability of Numerical
+ * Algorithms", 2nd ed., 2002, section 4.2). A running sum T (the entering slice added,
+ * the leaving one subtracted) and a bound ERR on |T - S| then give E <= (T + ERR)
+ * (1 + 4e-14); when (T + ERR) (1 + 1e-12) < MAX DIV (each side rounded once), E / DIV <
+ * MAX, so fl(E / DIV) <= MAX: E need not be formed, and the maxima keep their bits.
+ * Each update adds at most u |T + v| + u |T'| to the error (2^-51 covers it and the
+ * rounding of ERR itself); T is formed afresh (sum_any_order, error < 2^-44 T) once ERR
+ * exceeds 2^-43 T, about every 64 slices on a steady signal. NaN or Inf answer "may". */
+static int may_exceed(const lathe_loudness_window *w, double div, double max)
+{
+    return !((w->sum + w->err) * (1.0 + 1e-12) < max * div);
+}
+
+static void window_update(lathe_loudness_window *w, double in, double out)
+{
+    const double a = w->sum + in;
+    w->sum = a - out;
+    w->err += 0x1p-51 * (fabs(a) + fabs(w->sum));
+}
+
+/* Forms W afresh from the ring's slots [A0, H) and [B0, N) if its error bound has grown. */
+static void window_refresh(lathe_loudness_window *w, const double *ring, size_t a0, size_t h,
+                           size_t b0, size_t n)
+{
+    if (w->err <= 0x1p-43 * w->sum)
+        return;
+    w->sum = sum_any_order(ring + a0, h - a0) + sum_any_order(ring + b0, n - b0);
+    w->err = 0x1p-44 * w->sum;
+}
+
 /* A slice is complete: the momentary and short-term windows ending here update the
  * maxima. Slice j of a sub-block ends at frame floor((j + 1) * sub_len / SLICES), so
- * 4 * SLICES (RING * SLICES) slices always span exactly 4 (30) sub-blocks. */
+ * 4 * SLICES (RING * SLICES) slices always span exactly 4 (30) sub-blocks. Each window's
+ * sum is formed in its fixed order (a chain of up to 300 dependent additions) only when
+ * its running bound says it may set a new maximum (may_exceed). */
 static void end_slice(lathe_loudness_meter *m)
 {
-    const size_t n = RING * SLICES;
+    const size_t n = RING * SLICES, w = MOMENTARY_SUBS * SLICES;
     if (m->slice_fn)
         m->slice_fn(m->slice_user, m->slice_acc,
                     m->slice_end - m->slice * m->sub_len / SLICES, m->slice == SLICES - 1);
+    if (m->bound_sums) {        /* the windows gain this slice and lose the oldest */
+        window_update(&m->win_m, m->slice_acc, m->sring[(m->sring_head + n - w) % n]);
+        window_update(&m->win_s, m->slice_acc, m->sring[m->sring_head]);
+    }
     m->sring[m->sring_head] = m->slice_acc;
     m->sring_head = (unsigned)((m->sring_head + 1) % n);
     m->slice_acc = 0.0;
     m->slices_done++;
-    if (m->slices_done >= MOMENTARY_SUBS * SLICES) {
+    if (m->slices_done >= w) {
         /* the last 40 slices: [head - 40, head), in at most two runs of the ring */
-        const size_t w = MOMENTARY_SUBS * SLICES, h = m->sring_head;
-        double e = 0.0;
-        for (size_t k = h >= w ? h - w : 0; k < h; k++)
-            e += m->sring[k];
-        for (size_t k = h >= w ? n : n - (w - h); k < n; k++)
-            e += m->sring[k];
-        e /= (double)(MOMENTARY_SUBS * m->sub_len);
-        if (e > m->max_momentary)
-            m->max_momentary = e;
+        const size_t h = m->sring_head;
+        const size_t a0 = h >= w ? h - w : 0, b0 = h >= w ? n : n - (w - h);
+        const double div = (double)(MOMENTARY_SUBS * m->sub_len);
+        if (m->bound_sums)
+            window_refresh(&m->win_m, m->sring, a0, h, b0, n);
+        if (!m->bound_sums || may_exceed(&m->win_m, div, m->max_momentary)) {
+            double e = 0.0;
+            for (size_t k = a0; k < h; k++)
+                e += m->sring[k];
+            for (size_t k = b0; k < n; k++)
+                e += m->sring[k];
+            e /= div;
+            if (e > m->max_momentary)
+                m->max_momentary = e;
+        }
     }
     if (m->slices_done >= n) {
-        double e = 0.0;
-        for (size_t k = 0; k < n; k++)
-            e += m->sring[k];
-        e /= (double)(RING * m->sub_len);
-        if (e > m->max_short_term)
-            m->max_short_term = e;
+        const double div = (double)(RING * m->sub_len);
+        if (m->bound_sums)
+            window_refresh(&m->win_s, m->sring, 0, n, n, n);
+        if (!m->bound_sums || may_exceed(&m->win_s, div, m->max_short_term)) {
+            double e = 0.0;
+            for (size_t k = 0; k < n; k++)
+                e += m->sring[k];
+            e /= div;
+            if (e > m->max_short_term)
+                m->max_short_term = e;
+        }
     }
     m->slice++;
     if (m->slice == SLICES)
@@ -657,6 +805,193 @@ LATHE_HOT static double kweight_one(lathe_loudness_meter *m, int c, const float 
     return e[0];
 }
 
+#if KW_V4
+/* The AVX-512 kernels: every lane computed as by kw_group / kw_block8 (the same products
+ * and sums in the same order, no contraction into FMA: the same bits), twice the lanes
+ * per instruction, 32 vector registers (the AVX2 clone of kw_run keeps its accumulators
+ * on the stack). A pair's two chains become one (lane 2k + c: channel c's lane k), its
+ * input frames interleaved once (x0[j], x1[j]) so that each is a broadcast load of two
+ * doubles; a group of four frames of the pair then takes 16 multiplies, 14 additions and
+ * 4 in-lane shuffles of the state (plus 2 + 3 for z^2 and z0 z1), about the throughput of
+ * the two 512-bit ports, and the chain s -> s' (shuffle, multiply, three additions) is no
+ * longer. Longer blocks (A^8 for a pair, more lanes of independent work) would round
+ * differently, so a pair keeps groups of four. One channel puts a block of 8's two groups
+ * in the lanes 2k and 2k + 1 and keeps its state twice (kw_coefs8). Measured on this
+ * project's Sapphire Rapids host (lathe_loudness_process on 30 s at 44.1 kHz in blocks of
+ * 4096, minimum of 20 runs, with the bounded window sums of end_slice): stereo with the
+ * mono fold 4.91 -> 3.65 ms, mono 2.65 -> 2.07 ms, 5.1 11.2 -> 8.6 ms. */
+#define KW8_LD(p) _mm512_load_pd(p)
+#define KW8_SUM4(m, v0, v1, v2, v3)                                                        \
+    _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(KW8_LD((m)[0]), (v0)),                      \
+                                _mm512_mul_pd(KW8_LD((m)[1]), (v1))),                     \
+                  _mm512_add_pd(_mm512_mul_pd(KW8_LD((m)[2]), (v2)),                      \
+                                _mm512_mul_pd(KW8_LD((m)[3]), (v3))))
+/* lanes 2i, 2i + 1 of V in every pair of lanes */
+#define KW8_PAIR(v, i) _mm512_shuffle_f64x2((v), (v), 0x55 * (i))
+/* the two lanes of every pair swapped */
+#define KW8_SWAP(v) _mm512_permute_pd((v), 0x55)
+/* (lanes 0 + 2) + (lanes 4 + 6) of V stored in T, as KW_HSUM of a 4-lane kernel's sum */
+#define KW8_HSUM_EVEN(t) (((t)[0] + (t)[2]) + ((t)[4] + (t)[6]))
+#define KW8_HSUM_ODD(t) (((t)[1] + (t)[3]) + ((t)[5] + (t)[7]))
+
+/* A group of R = 1..4 frames of a pair, XI = its frames interleaved (x0[j], x1[j]; zeros
+ * from R on): kw_group for both channels at once, Z's lanes from 2R on to be dropped. */
+static inline __attribute__((always_inline)) KW_V4_TARGET void
+kw_group8(const kw_coefs8 *k, size_t r, const double *xi, __m512d *s, __m512d *z)
+{
+    const __m512d x0 = _mm512_broadcast_f64x2(_mm_load_pd(xi)),
+                  x1 = _mm512_broadcast_f64x2(_mm_load_pd(xi + 2)),
+                  x2 = _mm512_broadcast_f64x2(_mm_load_pd(xi + 4)),
+                  x3 = _mm512_broadcast_f64x2(_mm_load_pd(xi + 6));
+    const __m512d s0 = KW8_PAIR(*s, 0), s1 = KW8_PAIR(*s, 1), s2 = KW8_PAIR(*s, 2),
+                  s3 = KW8_PAIR(*s, 3);
+    const __m512d zx = KW8_SUM4(k->d, x0, x1, x2, x3), sx = KW8_SUM4(k->b[r - 1], x0, x1, x2, x3);
+    const __m512d zs = KW8_SUM4(k->c, s0, s1, s2, s3), ss = KW8_SUM4(k->a[r - 1], s0, s1, s2, s3);
+    *s = _mm512_add_pd(sx, ss);
+    *z = _mm512_add_pd(zx, zs);
+}
+
+/* kw_run for a pair (MONO: also sum z0 z1). */
+static inline __attribute__((always_inline)) KW_V4_TARGET void
+kw_pair8(const kw_coefs8 *k, kw_state *st0, kw_state *st1, const float *x0, const float *x1,
+         size_t n, int mono, double e[3])
+{
+    _Alignas(64) double xb[2 * KW_CHUNK + 8], t[8];
+    const __m512i lo = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11),
+                  hi = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
+    __m512d s = _mm512_setr_pd(st0->s[0], st1->s[0], st0->s[1], st1->s[1], st0->s[2],
+                               st1->s[2], st0->s[3], st1->s[3]);
+    __m512d acc = _mm512_setzero_pd(), accx = _mm512_setzero_pd();
+    for (size_t i = 0; i < n;) {
+        const size_t len = n - i < KW_CHUNK ? n - i : KW_CHUNK;
+        size_t j = 0;
+        for (; j + 8 <= len; j += 8) {
+            const __m512d a = _mm512_cvtps_pd(_mm256_loadu_ps(x0 + i + j)),
+                          b = _mm512_cvtps_pd(_mm256_loadu_ps(x1 + i + j));
+            _mm512_store_pd(xb + 2 * j, _mm512_permutex2var_pd(a, lo, b));
+            _mm512_store_pd(xb + 2 * j + 8, _mm512_permutex2var_pd(a, hi, b));
+        }
+        for (; j < len; j++) {
+            xb[2 * j] = x0[i + j];
+            xb[2 * j + 1] = x1[i + j];
+        }
+        _mm512_store_pd(t, _mm512_setzero_pd());
+        memcpy(xb + 2 * len, t, sizeof t);   /* zeros after the last frame */
+        for (j = 0; j + 4 <= len; j += 4) {
+            __m512d z;
+            kw_group8(k, 4, xb + 2 * j, &s, &z);
+            acc = _mm512_add_pd(acc, _mm512_mul_pd(z, z));
+            if (mono)
+                accx = _mm512_add_pd(accx, _mm512_mul_pd(z, KW8_SWAP(z)));
+        }
+        if (j < len) {          /* the run's last r < 4 frames */
+            const size_t r = len - j;
+            __m512d z;
+            kw_group8(k, r, xb + 2 * j, &s, &z);
+            z = _mm512_maskz_mov_pd((__mmask8)((1u << (2 * r)) - 1u), z);
+            acc = _mm512_add_pd(acc, _mm512_mul_pd(z, z));
+            if (mono)
+                accx = _mm512_add_pd(accx, _mm512_mul_pd(z, KW8_SWAP(z)));
+        }
+        i += len;
+    }
+    _mm512_store_pd(t, s);
+    for (int q = 0; q < 4; q++) {
+        st0->s[q] = t[2 * q];
+        st1->s[q] = t[2 * q + 1];
+    }
+    kw_state_flush(st0);
+    kw_state_flush(st1);
+    _mm512_store_pd(t, acc);
+    e[0] = KW8_HSUM_EVEN(t);
+    e[1] = KW8_HSUM_ODD(t);
+    _mm512_store_pd(t, accx);
+    e[2] = KW8_HSUM_EVEN(t);
+}
+
+/* kw_run for one channel: blocks of 8 as kw_block8 (frames in the order x0, x4, x1, x5,
+ * x2, x6, x3, x7: pairs for broadcasts), then a run's last frames as kw_group. */
+static inline __attribute__((always_inline)) KW_V4_TARGET double
+kw_one8(const kw_coefs8 *k8, const kw_coefs *k, kw_state *st, const float *x, size_t n)
+{
+    _Alignas(64) double xb[KW_CHUNK + 8], t[8];
+    const __m512i order = _mm512_setr_epi64(0, 4, 1, 5, 2, 6, 3, 7);
+    const __m512i i0 = _mm512_set1_epi64(0), i1 = _mm512_set1_epi64(2),
+                  i2 = _mm512_set1_epi64(4), i3 = _mm512_set1_epi64(6);
+    __m512d s = _mm512_setr_pd(st->s[0], st->s[0], st->s[1], st->s[1], st->s[2], st->s[2],
+                               st->s[3], st->s[3]);
+    __m512d acc = _mm512_setzero_pd();
+    for (size_t i = 0; i < n;) {
+        const size_t len = n - i < KW_CHUNK ? n - i : KW_CHUNK;
+        size_t j = 0;
+        for (; j + 8 <= len; j += 8) {
+            const __m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(x + i + j));
+            _mm512_store_pd(xb + j, _mm512_permutexvar_pd(order, v));
+        }
+        for (j = 0; j + 8 <= len; j += 8) {
+            const double *p = xb + j;
+            const __m512d xp0 = _mm512_broadcast_f64x2(_mm_load_pd(p)),
+                          xp1 = _mm512_broadcast_f64x2(_mm_load_pd(p + 2)),
+                          xp2 = _mm512_broadcast_f64x2(_mm_load_pd(p + 4)),
+                          xp3 = _mm512_broadcast_f64x2(_mm_load_pd(p + 6));
+            const __m512d xa0 = _mm512_set1_pd(p[0]), xa1 = _mm512_set1_pd(p[2]),
+                          xa2 = _mm512_set1_pd(p[4]), xa3 = _mm512_set1_pd(p[6]);
+            const __m512d s0 = _mm512_permutexvar_pd(i0, s), s1 = _mm512_permutexvar_pd(i1, s),
+                          s2 = _mm512_permutexvar_pd(i2, s), s3 = _mm512_permutexvar_pd(i3, s);
+            const __m512d zx = _mm512_add_pd(KW8_SUM4(k8->d, xp0, xp1, xp2, xp3),
+                                             KW8_SUM4(k8->d1, xa0, xa1, xa2, xa3));
+            const __m512d sx = KW8_SUM4(k8->b8, xp0, xp1, xp2, xp3);
+            const __m512d zs = KW8_SUM4(k8->c01, s0, s1, s2, s3);
+            const __m512d ss = KW8_SUM4(k8->a8, s0, s1, s2, s3);
+            s = _mm512_add_pd(_mm512_add_pd(sx, KW8_SWAP(sx)), ss);
+            const __m512d z = _mm512_add_pd(zx, zs), q = _mm512_mul_pd(z, z);
+            acc = _mm512_add_pd(acc, _mm512_add_pd(q, KW8_SWAP(q)));
+        }
+        if (j < len) {          /* the run's last frames: four, then r < 4 */
+            double xr[8] = { 0.0 };
+            kw_v4d s4, z0;
+            _mm512_store_pd(t, s);
+            s4 = (kw_v4d){ t[0], t[2], t[4], t[6] };
+            for (size_t l = j; l < len; l++)
+                xr[l - j] = x[i + l];
+            for (size_t g = 0; j < len; g += 4) {
+                const size_t r = len - j < 4 ? len - j : 4;
+                const kw_v4i keep = { -1, r > 1 ? -1 : 0, r > 2 ? -1 : 0, r > 3 ? -1 : 0 };
+                kw_group(k, r, xr + g, &s4, &z0);
+                z0 = (kw_v4d)((kw_v4i)z0 & keep);
+                z0 *= z0;
+                acc = _mm512_add_pd(acc, _mm512_setr_pd(z0[0], z0[0], z0[1], z0[1], z0[2],
+                                                        z0[2], z0[3], z0[3]));
+                j += r;
+            }
+            s = _mm512_setr_pd(s4[0], s4[0], s4[1], s4[1], s4[2], s4[2], s4[3], s4[3]);
+        }
+        i += len;
+    }
+    _mm512_store_pd(t, s);
+    for (int q = 0; q < 4; q++)
+        st->s[q] = t[2 * q];
+    kw_state_flush(st);
+    _mm512_store_pd(t, acc);
+    return KW8_HSUM_EVEN(t);
+}
+
+static KW_V4_TARGET void kweight_pair8(lathe_loudness_meter *m, int c, const float *restrict x0,
+                                       const float *restrict x1, size_t n, int mono, double e[3])
+{
+    if (mono)
+        kw_pair8(&m->kw8, &m->kw[c], &m->kw[c + 1], x0, x1, n, 1, e);
+    else
+        kw_pair8(&m->kw8, &m->kw[c], &m->kw[c + 1], x0, x1, n, 0, e);
+}
+
+static KW_V4_TARGET double kweight_one8(lathe_loudness_meter *m, int c, const float *restrict x,
+                                        size_t n)
+{
+    return kw_one8(&m->kw8, &m->kw_co, &m->kw[c], x, n);
+}
+#endif
+
 lathe_status lathe_loudness_process(lathe_loudness_meter *m, const float *const *ch, size_t frames)
 {
     /* Walk the input in runs that stay inside one 10 ms slice of a sub-block. */
@@ -675,13 +1010,23 @@ lathe_status lathe_loudness_process(lathe_loudness_meter *m, const float *const 
             }
             if (c + 1 < m->channels && m->weight[c + 1] != 0.0) {
                 double s[3];
-                kweight_pair(m, c, ch[c] + i, ch[c + 1] + i, run, c == 0 && m->mono_fold, s);
+#if KW_V4
+                if (m->v4)
+                    kweight_pair8(m, c, ch[c] + i, ch[c + 1] + i, run, c == 0 && m->mono_fold, s);
+                else
+#endif
+                    kweight_pair(m, c, ch[c] + i, ch[c + 1] + i, run, c == 0 && m->mono_fold, s);
                 e += m->weight[c] * s[0] + m->weight[c + 1] * s[1];
                 if (c == 0 && m->mono_fold) /* (zL + zR)/2 on both channels */
                     m->acc_mono += 0.5 * (s[0] + s[1] + 2.0 * s[2]);
                 c += 2;
             } else {
-                e += m->weight[c] * kweight_one(m, c, ch[c] + i, run);
+#if KW_V4
+                if (m->v4)
+                    e += m->weight[c] * kweight_one8(m, c, ch[c] + i, run);
+                else
+#endif
+                    e += m->weight[c] * kweight_one(m, c, ch[c] + i, run);
                 c++;
             }
         }
@@ -718,6 +1063,39 @@ void lathe_loudness_result_get(lathe_loudness_meter *m, lathe_loudness_result *r
     r->series_count = m->series_count;
     r->momentary = m->momentary;
     r->short_term = m->short_term;
+}
+
+void lathe_loudness_use_reference(lathe_loudness_meter *m)
+{
+    m->v4 = 0;
+    m->bound_sums = 0;
+}
+
+size_t lathe_loudness_state(const lathe_loudness_meter *m, double *out, size_t cap)
+{
+    size_t k = 0;
+#define PUT(v)                                                                             \
+    do {                                                                                   \
+        if (k < cap)                                                                       \
+            out[k] = (v);                                                                  \
+        k++;                                                                               \
+    } while (0)
+    for (int c = 0; c < m->channels; c++)
+        for (int i = 0; i < 4; i++)
+            PUT(m->kw[c].s[i]);
+    PUT(m->acc);
+    PUT(m->acc_mono);
+    PUT(m->slice_acc);
+    for (int i = 0; i < RING; i++)
+        PUT(m->ring[i]);
+    for (int i = 0; i < MOMENTARY_SUBS; i++)
+        PUT(m->ring_mono[i]);
+    for (int i = 0; i < RING * SLICES; i++)
+        PUT(m->sring[i]);
+    PUT(m->max_momentary);
+    PUT(m->max_short_term);
+#undef PUT
+    return k;
 }
 
 void lathe_loudness_take_series(lathe_loudness_meter *m, float **momentary, float **short_term)

@@ -43,6 +43,16 @@ void lathe_loudness_result_get(lathe_loudness_meter *m, lathe_loudness_result *r
 void lathe_loudness_take_series(lathe_loudness_meter *m, float **momentary, float **short_term);
 void lathe_loudness_destroy(lathe_loudness_meter *m);
 
+/* For tests: the plainest paths from now on (the 4-double K-weighting kernels, every window
+ * sum formed), which give the same results, slower. */
+void lathe_loudness_use_reference(lathe_loudness_meter *m);
+/* For tests: the meter's running values bit for bit (the K-weighting states, 4 per channel;
+ * the energy sums of the current and last sub-blocks and slices, the rings in storage
+ * order; the maxima's energies) in OUT[0..CAP); returns how many there are (at most
+ * LATHE_LOUDNESS_STATE_MAX). */
+#define LATHE_LOUDNESS_STATE_MAX 384
+size_t lathe_loudness_state(const lathe_loudness_meter *m, double *out, size_t cap);
+
 /* Loudness of a mean-square energy sum: -0.691 + 10 log10(E), -inf for E <= 0. */
 double lathe_energy_to_lufs(double energy);
 
