@@ -25,32 +25,35 @@
 
 typedef struct lathe_tp_detector {
     int factor;                 /* current oversampling factor, 4..8 */
+    /* the vector code: 0 baseline, 1 AVX2, 2 AVX-512 (x86-64-v4), the best this CPU
+     * has; a test may lower it (every one computes the same bits) */
+    int isa;
     size_t max_chunk;           /* most frames per lathe_tp_detect call */
     /* coef[kind][f - 4][p - 1][k]: branch p (1..f-1) of factor f multiplies
      * x[n - offset[kind] - k], k < taps[kind] */
     float coef[LATHE_TP_KINDS][LATHE_TP_FACTORS][LATHE_TP_MAX_FACTOR - 1][LATHE_TP_TAPS];
     int taps[LATHE_TP_KINDS];
     int offset[LATHE_TP_KINDS];
-    double bound[LATHE_TP_FACTORS]; /* max over kinds and branches of sum |coef| */
     int bs_factor;              /* BS.1770-4 oversampling for the rate: 4, 2 or 1 */
     int bs_taps, bs_offset;
     float bs_coef[3][LATHE_TP_BS_TAPS];
-    double bs_bound;
-    /* env[f - 4][k] >= 1.125 max over every branch of every interpolator of |its
-     * coefficient on x[n - k]| (1 for the interval's two end samples): sum_k env[k]
-     * |x[n - k]| bounds frame n's estimate, parabolic vertices included */
-    float env[LATHE_TP_FACTORS][LATHE_TP_TAPS];
-    /* the centred bound: every branch has DC gain g with |g| <= dcmax, so with c the
-     * mean of the interval's two ends, 1.125 (dcmax |c| + sum_k w[k] |x[n - k] - c|)
-     * (w[k] = env[k] / 1.125) also bounds frame n's estimate, and far more tightly where
-     * the signal is smooth: envc[f - 4][k] and dcc[f - 4] hold 1.125 w[k] and
-     * 1.125 dcmax, rounded up */
-    float envc[LATHE_TP_FACTORS][LATHE_TP_TAPS];
-    float dcc[LATHE_TP_FACTORS];
-    float *hist;                /* TAPS - 1 previous samples, then the current chunk */
-    float *habs;                /* |hist| */
-    float *branch;              /* branch outputs, max_chunk apart */
-    float last[LATHE_TP_KINDS]; /* previous frame's last oversampled value per kind */
+    /* The skip bounds of factor f (tp_detect.c): a frame's estimate never exceeds
+     * sbound[f - 4] max |x[n - k]| (k <= LATHE_TP_TAPS), nor the centred bound
+     * bdc[f - 4] |c| + sum_k benv[f - 4][k] |x[n - k] - c|, c the mean of the interval's
+     * two ends; parabolic vertices included. */
+    double sbound[LATHE_TP_FACTORS];
+    float benv[LATHE_TP_FACTORS][LATHE_TP_TAPS + 1];
+    float bdc[LATHE_TP_FACTORS];
+    /* the central bound: the taps around the interval exactly, the tails (btail, the sum
+     * of their benv) through |x - c| <= |c| + max |x|; bdc2 = bdc + btail */
+    float btail[LATHE_TP_FACTORS], bdc2[LATHE_TP_FACTORS];
+    /* The current factor's interpolators as columns, for one frame at a time:
+     * lane[v][k][l] multiplies x[n - k]; v = 0: kind 0, l = p - 1 for branch p and
+     * l = f - 1 for branch f - 1 of the previous frame (the parabola's left neighbour of
+     * the interval start); v = 1: the same for kind 1; v = 2: BS.1770's branches. */
+    float lane[3][LATHE_TP_TAPS + 1][8];
+    float *hist;                /* TAPS previous samples, then the current chunk */
+    float *bmax;                /* max |hist| per block of 16 samples */
 } lathe_tp_detector;
 
 /* Designs every interpolator (the BS.1770-4 one for RATE_HZ) and allocates for chunks

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The limiter's building blocks against exact answers: the true-peak detector on sines
- * of known amplitude (50 Hz .. 20 kHz, any phase; libebur128 alongside) and on an
- * impulse (interval alignment, independence from call sizes and the skipping floor),
- * the sliding-window maximum and the moving average against brute force, value by value
- * and in runs (as the limiter drives them). */
+ * of known amplitude (50 Hz .. 20 kHz, any phase; libebur128 alongside), on an impulse
+ * (interval alignment, independence from call sizes and the skipping floor), against a
+ * plain per-branch evaluation of its interpolators written here (bit for bit, every
+ * factor, three rates, each vector code the CPU has), the sliding-window maximum and the
+ * moving average against brute force, value by value and in runs (as the limiter drives
+ * them). */
 #include <ebur128.h>
 #include <math.h>
 #include <stdint.h>
@@ -113,7 +115,8 @@ static void test_impulse(void)
 /* The skipping floor against the detector without one, on signals whose interpolated
  * peaks sit well above their samples (full-scale noise, a near-Nyquist two-tone, a
  * square wave, each branch's worst case: samples of its coefficients' signs, also on a DC
- * offset), a quiet-loud mix and sines at 40 Hz, 1.5 kHz and 6 kHz, at factors 4 and 8, 44.1 and 96 kHz, floors at
+ * offset, and with its neighbours' difference for the parabola), a quiet-loud mix and
+ * sines at 40 Hz, 1.5 kHz and 6 kHz, at every factor 4 .. 8, 44.1, 96 and 192 kHz, floors at
  * several levels, random call sizes: every frame whose exact reading is above the
  * floor reads exactly that (so the bounds used for skipping are upper bounds: a frame
  * skipped wrongly would read its bound instead); every other frame reads at most the
@@ -122,12 +125,12 @@ static void test_floor_bound(void)
 {
     enum { N = 24000 };
     static float x[N], exact[N], floored[N];
-    static const double rates[] = { 44100.0, 96000.0 };
+    static const double rates[] = { 44100.0, 96000.0, 192000.0 };
     int bad_exact = 0, bad_bound = 0, frames_above = 0, cases = 0;
-    for (int ri = 0; ri < 2; ri++)
-        for (int kind = 0; kind < 9; kind++) {
+    for (int ri = 0; ri < 3; ri++)
+        for (int kind = 0; kind < 10; kind++) {
             const double rate = rates[ri];
-            for (size_t i = 0; i < N && (kind < 4 || kind > 5); i++) {
+            for (size_t i = 0; i < N && (kind < 4 || kind == 6 || kind == 7 || kind == 8); i++) {
                 double t = (double)i / rate, v;
                 if (kind == 0)
                     v = 2.0 * urand() - 1.0;
@@ -139,13 +142,35 @@ static void test_floor_bound(void)
                     v = (fmod(t, 0.05) < 0.01 ? 0.9 : 0.1) * (2.0 * urand() - 1.0);
                 else    /* smooth: where the centred bound comes close to the reading */
                     v = 0.9 * sin(2 * M_PI * (kind == 6 ? 40.0 : kind == 7 ? 1500.0 : 6000.0) * t);
+                /* (kinds 4, 5 and 9 are built below from the coefficients) */
                 x[i] = (float)v;
             }
-            for (int factor = 4; factor <= 8; factor += 4) {
+            for (int factor = 4; factor <= 8; factor++) {
                 lathe_tp_detector d;
                 if (lathe_tp_detector_init(&d, factor, 256, rate) != LATHE_OK)
                     abort();
-                if (kind >= 4) {
+                if (kind == 9) {
+                    /* the centred bound's worst cases: around a DC offset, the signs of
+                     * each branch plus or minus its neighbours' difference / 8 (what a
+                     * parabola's vertex can add) */
+                    const int fi = factor - LATHE_TP_MIN_FACTOR;
+                    int j = 0;
+                    for (size_t i = 0; i < N; i++)
+                        x[i] = 0.5f;
+                    for (size_t n0 = 200; n0 < N; n0 += 200, j++) {
+                        const int k1 = j % LATHE_TP_KINDS;
+                        const int p = 1 + (j / LATHE_TP_KINDS) % (factor - 1);
+                        const double sg = (j / (LATHE_TP_KINDS * (factor - 1))) % 2 ? 1 : -1;
+                        const float *c = d.coef[k1][fi][p - 1];
+                        const float *lo = p > 1 ? d.coef[k1][fi][p - 2] : NULL;
+                        const float *hi = p < factor - 1 ? d.coef[k1][fi][p] : NULL;
+                        for (int k = 0; k < d.taps[k1]; k++) {
+                            const double diff = (lo ? lo[k] : 0.0) - (hi ? hi[k] : 0.0);
+                            x[n0 - (size_t)d.offset[k1] - (size_t)k] =
+                                c[k] + sg * diff / 8.0 > 0 ? 0.95f : 0.05f;
+                        }
+                    }
+                } else if (kind == 4 || kind == 5) {
                     /* the worst case of each branch: samples of its coefficients' signs,
                      * so that branch reads the sum of its |coefficients|; kind 5 on a
                      * DC offset (0 or 0.9), where the centred bound matters */
@@ -192,6 +217,118 @@ static void test_floor_bound(void)
     printf("skipping floor: %d cases, %d frames above their floor\n", cases, frames_above);
     CHECK(bad_exact == 0, "%d frames above the floor read other than without a floor", bad_exact);
     CHECK(bad_bound == 0, "%d frames under the floor read above it", bad_bound);
+}
+
+/* The detector's reading of frame N (newest sample X[N], X[N - 48] existing) computed
+ * plainly from its coefficients: every branch of every interpolator as its own FIR in
+ * float, summed from 0 in tap order (the order a FIR in any vector width keeps), the
+ * interval's ends, and the parabola through each local maximum of a refined kind's
+ * points (the previous frame's last one, this frame's, the next start) within 12.5 % of
+ * the top. */
+static float reference_frame(const lathe_tp_detector *d, const float *x, size_t n)
+{
+    const int f = d->factor, fi = f - LATHE_TP_MIN_FACTOR;
+    const float *xn = x + n;
+    float top = fmaxf(fabsf(xn[-LATHE_TP_DELAY]), fabsf(xn[-LATHE_TP_DELAY + 1]));
+    float z[LATHE_TP_KINDS][LATHE_TP_MAX_FACTOR + 2];
+    for (int kind = 0; kind < LATHE_TP_KINDS; kind++) {
+        for (int m = 0; m <= f; m++) {
+            /* m = 0: branch f - 1 one frame earlier; m = 1: the interval start */
+            const int p = m == 0 ? f - 1 : m - 1;
+            const float *xs = m == 0 ? xn - 1 : xn;
+            if (m == 1) {
+                z[kind][1] = xn[-LATHE_TP_DELAY];
+                continue;
+            }
+            float acc = 0.0f;
+            for (int k = 0; k < d->taps[kind]; k++)
+                acc += d->coef[kind][fi][p - 1][k] * xs[-d->offset[kind] - k];
+            z[kind][m] = acc;
+            if (m > 1)
+                top = fmaxf(top, fabsf(acc));
+        }
+        z[kind][f + 1] = xn[-LATHE_TP_DELAY + 1];
+    }
+    for (int p = 1; p < d->bs_factor; p++) {
+        float acc = 0.0f;
+        for (int k = 0; k < d->bs_taps; k++)
+            acc += d->bs_coef[p - 1][k] * xn[-d->bs_offset - k];
+        top = fmaxf(top, fabsf(acc));
+    }
+    float best = top;
+    for (int kind = 0; kind < LATHE_TP_KINDS; kind++)
+        for (int m = 1; m <= f; m++) {
+            const float a = z[kind][m - 1], b = z[kind][m], c = z[kind][m + 1];
+            const float ma = fabsf(a), mb = fabsf(b), mc = fabsf(c);
+            if (!(mb * 1.125f > top) || !(a * b > 0.0f && c * b > 0.0f) || ma > mb || mc > mb)
+                continue;
+            const float den = ma - 2.0f * mb + mc;
+            if (den < 0.0f)
+                best = fmaxf(best, mb - (ma - mc) * (ma - mc) / (8.0f * den));
+        }
+    return best;
+}
+
+/* With no floor the detector reads every frame exactly as reference_frame does, bit for
+ * bit: noise, a loud 60 Hz tone under a little noise, clicks, a near-Nyquist two-tone;
+ * every factor; 44.1, 96 and 192 kHz (the BS.1770 interpolator at 4x, 2x, off); random
+ * call sizes; and each of the vector codes this CPU has (d.isa lowered), also with a floor
+ * (values above it the same). */
+static void test_reference(void)
+{
+    enum { N = 6000, PAD = 64 };
+    static float buf[PAD + N], got[N], other[N];
+    float *const x = buf + PAD;         /* 48 zeros of history before x[0] */
+    static const double rates[] = { 44100.0, 96000.0, 192000.0 };
+    int bad = 0, bad_isa = 0, frames = 0, variants = 0;
+    for (int ri = 0; ri < 3; ri++)
+        for (int kind = 0; kind < 4; kind++) {
+            const double rate = rates[ri];
+            for (size_t i = 0; i < N; i++) {
+                const double t = (double)i / rate;
+                x[i] = (float)(kind == 0 ? 2.0 * urand() - 1.0
+                             : kind == 1 ? 0.9 * sin(2 * M_PI * 60.0 * t) + 0.02 * (urand() - 0.5)
+                             : kind == 2 ? (urand() < 0.01 ? (urand() < 0.5 ? 0.9 : -0.9) : 0.0)
+                             : 0.45 * sin(2 * M_PI * 0.44 * rate * t) + 0.45 * sin(2 * M_PI * 0.46 * rate * t));
+            }
+            for (int factor = 4; factor <= 8; factor++) {
+                lathe_tp_detector d;
+                if (lathe_tp_detector_init(&d, factor, 256, rate) != LATHE_OK)
+                    abort();
+                const int isa_max = d.isa;
+                for (size_t off = 0; off < N;) {
+                    size_t len = 1 + (size_t)(urand() * 256.0);
+                    len = len > N - off ? N - off : len;
+                    lathe_tp_detect(&d, x + off, len, 0.0f, got + off);
+                    off += len;
+                }
+                for (size_t i = 0; i < N; i++) {
+                    const float want = reference_frame(&d, x, i);
+                    if (got[i] != want && bad++ < 5)
+                        fprintf(stderr, "rate %.0f kind %d factor %d frame %zu: %.9g, reference %.9g\n",
+                                rate, kind, factor, i, (double)got[i], (double)want);
+                    frames++;
+                }
+                float top = 0.0f;
+                for (size_t i = 0; i < N; i++)
+                    top = got[i] > top ? got[i] : top;
+                for (int isa = 0; isa <= isa_max; isa++) {
+                    const float fl = isa == isa_max ? 0.8f * top : 0.0f;
+                    d.isa = isa;
+                    lathe_tp_detector_reset(&d);
+                    for (size_t off = 0; off < N; off += 100)
+                        lathe_tp_detect(&d, x + off, N - off < 100 ? N - off : 100, fl, other + off);
+                    for (size_t i = 0; i < N; i++)
+                        bad_isa += got[i] > fl ? other[i] != got[i] : !(other[i] <= fl);
+                    variants++;
+                }
+                lathe_tp_detector_free(&d);
+            }
+        }
+    printf("reference: %d frames against a plain evaluation, %d runs in the vector codes\n",
+           frames, variants);
+    CHECK(bad == 0, "%d frames read other than a plain evaluation of the interpolators", bad);
+    CHECK(bad_isa == 0, "%d frames read differently in another vector code", bad_isa);
 }
 
 static void test_peak_hold(void)
@@ -417,6 +554,7 @@ int main(void)
     test_sines();
     test_impulse();
     test_floor_bound();
+    test_reference();
     test_peak_hold();
     test_boxcar();
     test_peak_hold_run();
