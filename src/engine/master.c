@@ -641,7 +641,10 @@ lathe_status lathe_master_run(const lathe_master_options *o, lathe_master_result
             pg.span = 0.45 * pow(0.5, pass + 1);
             rpc.mode = LATHE_LIMITER_LIVE;
             const double peak_at_g = spool_peak * pow(10.0, g / 20.0);
-            if (rpc.lim && isfinite(t->lufs)) {
+            /* With the model the first pass usually lands: it detects live and records
+             * nothing (a recording would be written and never read); a second pass
+             * records for the later ones. */
+            if (rpc.lim && isfinite(t->lufs) && !(model && pass == 0)) {
                 const double ratio = pow(10.0, (g - g_rec) / 20.0) * (1.0 + LATHE_LIMITER_REPLAY_EPS);
                 if (isfinite(g_rec) && ratio <= 0.999 * rpc.headroom) {
                     rpc.mode = LATHE_LIMITER_REPLAY;
