@@ -43,9 +43,9 @@
 #define HIST_MIN (-70.0)        /* absolute gate, LUFS */
 #define HIST_STEP 0.01
 #define HIST_BINS 10000
-#define MAX_HOLD 256
+#define MAX_HOLD 256            /* chunks in the hold window at most (it needs 66 at 1 ms) */
 #define PUSH_BLOCK 1024         /* frames per run of the peak scan */
-#define HIST 7                  /* samples the half-way interpolator looks back */            /* chunks in the hold window at most (50 ms + 10 ms) */
+#define HIST 7                  /* samples the half-way interpolator looks back */
 
 struct lathe_limit_model {
     lathe_limit_model_cfg cfg;
@@ -68,8 +68,7 @@ struct lathe_limit_model {
     float sl[3][STAGE];         /* slices staged: energy, frames, ends a sub-block */
     size_t sl_staged;
     lathe_spool peaks, slices;
-    size_t chunks, nslices;
-    float peak_max_db;
+    size_t chunks;
     lathe_status err;
     int finished;
     double base;                /* gated loudness without limiting, LUFS */
@@ -122,7 +121,6 @@ lathe_status lathe_limit_model_create(const lathe_limit_model_cfg *cfg, int chan
     }
     for (int t = 0; t < 4; t++)
         m->half[t] = (float)(k[t] / ksum);
-    m->peak_max_db = (float)FLOOR_DB;
     m->last_g = NAN;
     m->sum = calloc(HIST_BINS + 1, sizeof(double));
     m->count = calloc(HIST_BINS + 1, sizeof(uint64_t));
@@ -162,7 +160,6 @@ static void flush_peaks(lathe_limit_model *m)
 static void emit_chunk(lathe_limit_model *m)
 {
     const float db = m->top > 0.0f ? (float)(20.0 * log10((double)m->top)) : (float)FLOOR_DB;
-    m->peak_max_db = db > m->peak_max_db ? db : m->peak_max_db;
     m->stage[m->staged++] = db;
     m->chunks++;
     m->top = 0.0f;
@@ -248,7 +245,6 @@ void lathe_limit_model_slice(void *model, double energy, size_t frames, int ends
     m->sl[0][m->sl_staged] = (float)energy;
     m->sl[1][m->sl_staged] = (float)frames;
     m->sl[2][m->sl_staged] = ends_sub_block ? 1.0f : 0.0f;
-    m->nslices++;
     if (++m->sl_staged == STAGE)
         flush_slices(m);
 }
