@@ -75,6 +75,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dsp/reduce.h"
+#include "dsp/simd.h"
 #include "dsp/tp_detect.h"
 
 #define SEG 16                  /* frames per skip decision, and per bound vector */
@@ -495,6 +496,7 @@ static inline float estimate(const lathe_tp_detector *d, const float *x, const f
         memcpy(&(r), x_, sizeof x_);                                                    \
     } while (0)
 
+
 /* OUT[j] = max |X[16 j .. 16 j + 16)|, j = 0 .. 7, by a tree of pairwise merges: each
  * stage halves every block's lanes and keeps the vectors full (blocks side by side,
  * with shuffles that stay single instructions on AVX2). */
@@ -520,11 +522,11 @@ static inline __attribute__((always_inline)) void max_abs128(const float *x, flo
     }
     for (int stage = 0, count = 4; stage < 3; stage++, count /= 2)
         for (int j = 0; j < count; j++) {
-            const tp_v8f u = __builtin_shuffle(h[2 * j], h[2 * j + 1], lo_of[stage]);
-            const tp_v8f v = __builtin_shuffle(h[2 * j], h[2 * j + 1], hi_of[stage]);
+            const tp_v8f u = LATHE_VSHUF2(h[2 * j], h[2 * j + 1], lo_of[stage]);
+            const tp_v8f v = LATHE_VSHUF2(h[2 * j], h[2 * j + 1], hi_of[stage]);
             TP_MAX8(h[j], u, v);
         }
-    const tp_v8f o = __builtin_shuffle(h[0], order);
+    const tp_v8f o = LATHE_VSHUF2(h[0], h[0], order);
     memcpy(out, &o, sizeof o);
 }
 

@@ -35,6 +35,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dsp/simd.h"
 #include "meter/truepeak.h"
 
 #define FIR_TAPS 49
@@ -196,14 +197,14 @@ static inline __attribute__((always_inline)) void max_min128(const float *x, flo
     }
     for (int stage = 0, count = 4; stage < 3; stage++, count /= 2)
         for (int j = 0; j < count; j++) {
-            const tpm_v8f hu = __builtin_shuffle(h[2 * j], h[2 * j + 1], lo_of[stage]);
-            const tpm_v8f hv = __builtin_shuffle(h[2 * j], h[2 * j + 1], hi_of[stage]);
-            const tpm_v8f lu = __builtin_shuffle(l[2 * j], l[2 * j + 1], lo_of[stage]);
-            const tpm_v8f lv = __builtin_shuffle(l[2 * j], l[2 * j + 1], hi_of[stage]);
+            const tpm_v8f hu = LATHE_VSHUF2(h[2 * j], h[2 * j + 1], lo_of[stage]);
+            const tpm_v8f hv = LATHE_VSHUF2(h[2 * j], h[2 * j + 1], hi_of[stage]);
+            const tpm_v8f lu = LATHE_VSHUF2(l[2 * j], l[2 * j + 1], lo_of[stage]);
+            const tpm_v8f lv = LATHE_VSHUF2(l[2 * j], l[2 * j + 1], hi_of[stage]);
             TPM_PICK(h[j], hu, hv, >, 8);
             TPM_PICK(l[j], lu, lv, <, 8);
         }
-    const tpm_v8f ho = __builtin_shuffle(h[0], order), lo = __builtin_shuffle(l[0], order);
+    const tpm_v8f ho = LATHE_VSHUF2(h[0], h[0], order), lo = LATHE_VSHUF2(l[0], l[0], order);
     memcpy(mx, &ho, sizeof ho);
     memcpy(mn, &lo, sizeof lo);
 }
@@ -227,10 +228,10 @@ static inline __attribute__((always_inline)) void max_min64(const float *x, floa
     }
     for (int stage = 0, count = 2; stage < 2; stage++, count /= 2)
         for (int j = 0; j < count; j++) {
-            const tpm_v4f hu = __builtin_shuffle(h[2 * j], h[2 * j + 1], lo_of[stage]);
-            const tpm_v4f hv = __builtin_shuffle(h[2 * j], h[2 * j + 1], hi_of[stage]);
-            const tpm_v4f lu = __builtin_shuffle(l[2 * j], l[2 * j + 1], lo_of[stage]);
-            const tpm_v4f lv = __builtin_shuffle(l[2 * j], l[2 * j + 1], hi_of[stage]);
+            const tpm_v4f hu = LATHE_VSHUF2(h[2 * j], h[2 * j + 1], lo_of[stage]);
+            const tpm_v4f hv = LATHE_VSHUF2(h[2 * j], h[2 * j + 1], hi_of[stage]);
+            const tpm_v4f lu = LATHE_VSHUF2(l[2 * j], l[2 * j + 1], lo_of[stage]);
+            const tpm_v4f lv = LATHE_VSHUF2(l[2 * j], l[2 * j + 1], hi_of[stage]);
             TPM_PICK4(h[j], hu, hv, >);
             TPM_PICK4(l[j], lu, lv, <);
         }
